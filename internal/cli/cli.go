@@ -1,0 +1,193 @@
+// Package cli is the verify-evidence command line: it parses arguments, runs
+// the pipeline and maps the verdict to an exit code. main.go stays thin.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aicr/verify-evidence/internal/report"
+	"github.com/aicr/verify-evidence/internal/verify"
+)
+
+// Version is the verify-evidence version, set at build time with -ldflags "-X".
+const defaultVersion = "v0.1.0-dev"
+
+// IO is the process environment the CLI runs in.
+type IO struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Version printed by the version command; empty means the built-in default.
+	Version string
+}
+
+const usageText = `verify-evidence — check AICR recipe evidence bundles
+
+Usage:
+  verify-evidence inspect BUNDLE [--format text|json] [--output FILE]
+  verify-evidence version
+
+Commands:
+  inspect   Check a bundle's archive safety, Statement and predicate types, the
+            subject ↔ recipe digest binding, the predicate schema, and the
+            manifest with every file's size and sha256. The signature is NOT
+            checked. BUNDLE is a path to evidence-bundle.tar.gz, or - for stdin.
+
+Exit codes:
+  0   passed: every check passed
+  1   failing: the evidence is genuine but shows a failed, pending or errored
+      test, or a criteria mismatch
+  2   invalid: integrity, signature, identity or schema is broken
+  3   could not decide: I/O error, trust root unavailable (retrying may help)
+  64  usage error
+
+The JSON report (--format json) carries the same verdict in "verdict".
+`
+
+// Run executes the command line args (without the program name) and returns the exit code.
+func Run(ctx context.Context, args []string, stdio IO) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdio.Stderr, usageText)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "inspect":
+		return runInspect(ctx, args[1:], stdio)
+	case "version", "--version":
+		v := stdio.Version
+		if v == "" {
+			v = defaultVersion
+		}
+		fmt.Fprintf(stdio.Stdout, "verify-evidence %s\n", v)
+		return ExitPassed
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdio.Stdout, usageText)
+		return ExitPassed
+	}
+	fmt.Fprintf(stdio.Stderr, "verify-evidence: unknown command %q (run verify-evidence help)\n", args[0])
+	return ExitUsage
+}
+
+type outputFlags struct {
+	format string
+	output string
+}
+
+func (o *outputFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.format, "format", "text", "report format: text or json")
+	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of stdout")
+}
+
+// parseInterspersed parses flags that may come before or after positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if rest[0] == "--" {
+			return append(positional, rest[1:]...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+func newFlagSet(name string, stdio IO) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdio.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stdio.Stderr, "Usage of verify-evidence %s:\n", name)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func runInspect(ctx context.Context, args []string, stdio IO) int {
+	fs := newFlagSet("inspect", stdio)
+	var out outputFlags
+	out.register(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitPassed
+		}
+		return ExitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stdio.Stderr, "verify-evidence inspect: want exactly one BUNDLE argument")
+		return ExitUsage
+	}
+	format, err := report.ParseFormat(out.format)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "verify-evidence inspect: %v\n", err)
+		return ExitUsage
+	}
+	in, err := verify.NewInspector()
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "verify-evidence inspect: %v\n", err)
+		return ExitError
+	}
+	src, name, closeFn, err := openBundle(pos[0], stdio)
+	var res *verify.Result
+	if err != nil {
+		res = verify.InputError(name, "inspect", err)
+	} else {
+		res = in.Inspect(ctx, src, verify.Options{Name: name})
+		closeFn()
+	}
+	return emit(res, format, out.output, stdio)
+}
+
+// openBundle opens BUNDLE for reading: "-" is stdin; a path must be a regular
+// file (a symlink, FIFO or device is refused, so nothing can block or redirect the read).
+func openBundle(arg string, stdio IO) (io.Reader, string, func(), error) {
+	if arg == "-" {
+		return stdio.Stdin, "-", func() {}, nil
+	}
+	f, err := openRegular(arg)
+	if err != nil {
+		return nil, arg, nil, err
+	}
+	return f, arg, func() { _ = f.Close() }, nil
+}
+
+// emit writes the report and returns the exit code of its verdict.
+func emit(res *verify.Result, format report.Format, output string, stdio IO) int {
+	w := stdio.Stdout
+	var f *os.File
+	if output != "" {
+		var err error
+		f, err = os.OpenFile(output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			fmt.Fprintf(stdio.Stderr, "verify-evidence: %v\n", err)
+			return ExitError
+		}
+		w = f
+	}
+	err := report.Write(w, format, res)
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "verify-evidence: %v\n", err)
+		return ExitError
+	}
+	if output != "" || format != report.FormatText {
+		// Keep a one-line verdict on stderr for people when stdout is not the text report.
+		fmt.Fprintf(stdio.Stderr, "verify-evidence: %s: %s\n", strings.ToUpper(string(res.Verdict)), report.Clean(res.Summary))
+	}
+	return ExitCode(res.Verdict)
+}

@@ -1,0 +1,109 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// CTRF test statuses (Common Test Report Format).
+const (
+	CTRFPassed  = "passed"
+	CTRFFailed  = "failed"
+	CTRFSkipped = "skipped"
+	CTRFPending = "pending"
+	CTRFOther   = "other"
+)
+
+// CTRFReport is the part of a CTRF report that evidence relies on.
+type CTRFReport struct {
+	ReportFormat string      `json:"reportFormat"`
+	SpecVersion  string      `json:"specVersion,omitempty"`
+	Timestamp    string      `json:"timestamp,omitempty"`
+	GeneratedBy  string      `json:"generatedBy,omitempty"`
+	Results      CTRFResults `json:"results"`
+}
+
+// CTRFResults holds the tool, the summary and the tests of a report.
+type CTRFResults struct {
+	Tool        CTRFTool        `json:"tool"`
+	Summary     CTRFSummary     `json:"summary"`
+	Tests       []CTRFTest      `json:"tests"`
+	Environment json.RawMessage `json:"environment,omitempty"`
+}
+
+// CTRFTool names the tool that produced the report.
+type CTRFTool struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+// CTRFSummary is the report's own count of outcomes.
+type CTRFSummary struct {
+	Tests   int   `json:"tests"`
+	Passed  int   `json:"passed"`
+	Failed  int   `json:"failed"`
+	Skipped int   `json:"skipped"`
+	Pending int   `json:"pending"`
+	Other   int   `json:"other"`
+	Start   int64 `json:"start"`
+	Stop    int64 `json:"stop"`
+}
+
+// CTRFTest is one test outcome.
+type CTRFTest struct {
+	Name     string          `json:"name"`
+	Status   string          `json:"status"`
+	Duration float64         `json:"duration"`
+	Suite    []string        `json:"suite,omitempty"`
+	Message  string          `json:"message,omitempty"`
+	Stdout   []string        `json:"stdout,omitempty"`
+	Extra    json.RawMessage `json:"extra,omitempty"`
+}
+
+// ParseCTRF decodes a CTRF report and checks its shape: reportFormat "CTRF" and
+// a known status on every test. It does not check the counts (see CountCTRF).
+func ParseCTRF(b []byte) (*CTRFReport, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var r CTRFReport
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("CTRF: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("CTRF: trailing data after the JSON object")
+	}
+	if r.ReportFormat != "CTRF" {
+		return nil, fmt.Errorf("CTRF: reportFormat %q, want \"CTRF\"", r.ReportFormat)
+	}
+	for i, t := range r.Results.Tests {
+		switch t.Status {
+		case CTRFPassed, CTRFFailed, CTRFSkipped, CTRFPending, CTRFOther:
+		default:
+			return nil, fmt.Errorf("CTRF: tests[%d] %q has unknown status %q", i, t.Name, t.Status)
+		}
+	}
+	return &r, nil
+}
+
+// CountCTRF counts the outcomes of the report's tests themselves (not its summary).
+func CountCTRF(r *CTRFReport) CTRFSummary {
+	var s CTRFSummary
+	for _, t := range r.Results.Tests {
+		s.Tests++
+		switch t.Status {
+		case CTRFPassed:
+			s.Passed++
+		case CTRFFailed:
+			s.Failed++
+		case CTRFSkipped:
+			s.Skipped++
+		case CTRFPending:
+			s.Pending++
+		default:
+			s.Other++
+		}
+	}
+	s.Start, s.Stop = r.Results.Summary.Start, r.Results.Summary.Stop
+	return s
+}
