@@ -30,10 +30,21 @@ type IO struct {
 const usageText = `verify-evidence — check AICR recipe evidence bundles
 
 Usage:
+  verify-evidence verify BUNDLE [--recipe FILE] [--trusted-root FILE] [--policy FILE]
+        [--certificate-oidc-issuer ISS]... [--certificate-identity-regexp RE]...
+        [--allow-any-signer] [--max-age DUR] [--format text|json] [--output FILE]
   verify-evidence inspect BUNDLE [--format text|json] [--output FILE]
   verify-evidence version
 
 Commands:
+  verify    Verify a bundle: archive safety, Sigstore signature (certificate chain
+            at the log's signed time, SCT, Rekor inclusion), signer identity
+            against the policy, Statement and predicate types, subject ↔ recipe,
+            predicate schema, manifest and every file, CTRF counts, BOM,
+            fingerprint and criteria match, freshness. Without --trusted-root the
+            Sigstore public-good root is fetched through TUF (network). Without
+            --policy or --certificate-* pins no signer is trusted (exit 3), unless
+            --allow-any-signer is given.
   inspect   Check a bundle's archive safety, Statement and predicate types, the
             subject ↔ recipe digest binding, the predicate schema, and the
             manifest with every file's size and sha256. The signature is NOT
@@ -59,6 +70,8 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	switch args[0] {
 	case "inspect":
 		return runInspect(ctx, args[1:], stdio)
+	case "verify":
+		return runVerify(ctx, args[1:], stdio)
 	case "version", "--version":
 		v := stdio.Version
 		if v == "" {

@@ -13,16 +13,16 @@ import (
 func openRegular(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open bundle: %w", err)
+		return nil, fmt.Errorf("open: %w", err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		_ = f.Close()
-		return nil, fmt.Errorf("open bundle: %w", err)
+		return nil, fmt.Errorf("open: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
 		_ = f.Close()
-		return nil, fmt.Errorf("open bundle %s: not a regular file (%s)", path, fi.Mode().Type())
+		return nil, fmt.Errorf("open %s: not a regular file (%s)", path, fi.Mode().Type())
 	}
 	return f, nil
 }

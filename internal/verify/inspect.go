@@ -11,8 +11,12 @@ import (
 	"time"
 
 	intoto "github.com/in-toto/attestation/go/v1"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 
 	"github.com/aicr/verify-evidence/internal/archive"
+	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/schema"
 )
 
@@ -25,7 +29,15 @@ const (
 	CheckSubject   = "subject"
 	CheckSchema    = "schema"
 	CheckManifest  = "manifest"
+	CheckCTRF        = "ctrf"
+	CheckBOM         = "bom"
+	CheckFingerprint = "fingerprint"
+	CheckFreshness   = "freshness"
+	CheckRecipeFile  = "recipe-file"
 )
+
+var checkOrder = []string{CheckArchive, CheckSignature, CheckIdentity, CheckStatement, CheckSubject, CheckSchema,
+	CheckManifest, CheckCTRF, CheckBOM, CheckFingerprint, CheckFreshness}
 
 // Options configures a run of the pipeline.
 type Options struct {
@@ -33,22 +45,60 @@ type Options struct {
 	Limits archive.Limits
 	// Name labels the input in the result (a path, or "-" for stdin).
 	Name string
+	// Recipe, when set, is a recipe file whose canonical form the bundle's
+	// recipe must be; RecipeName names it in the report.
+	Recipe     []byte
+	RecipeName string
 }
 
-// Inspector checks everything about a bundle except its signature: archive
-// safety, Statement and predicate types, the subject ↔ recipe binding, the
-// predicate schema, and the manifest with every file's size and hash.
-type Inspector struct {
+// Config configures a Verifier.
+type Config struct {
+	// Trust is the Sigstore trust material. Nil means inspect mode: the
+	// signature and the signer are not checked and reported as skipped.
+	Trust root.TrustedMaterial
+	// TrustError, when set, says why trust material could not be obtained; the
+	// signature check then reports an error verdict (could not decide).
+	TrustError error
+	// Policy decides which signers are trusted. An empty policy trusts nobody.
+	Policy *policy.Policy
+	// MaxAge is the oldest attestedAt accepted; 0 disables the check.
+	MaxAge time.Duration
+	// Now is the clock for freshness; nil means time.Now.
+	Now func() time.Time
+}
+
+// Verifier runs the checks of format v1 §7 over bundles. Build one and reuse it.
+type Verifier struct {
+	cfg       Config
 	validator *schema.PredicateValidator
 }
 
-// NewInspector compiles the predicate schema once for many bundles.
-func NewInspector() (*Inspector, error) {
+// Inspector is the name the inspect command uses for a Verifier without trust material.
+type Inspector = Verifier
+
+// NewInspector returns a Verifier that checks everything except the signature
+// and the signer: archive safety, Statement and predicate types, the subject ↔
+// recipe binding, the predicate schema, the manifest and every file, CTRF, BOM,
+// fingerprint and freshness.
+func NewInspector() (*Verifier, error) { return New(Config{}) }
+
+// New compiles the predicate schema once and returns a Verifier.
+func New(cfg Config) (*Verifier, error) {
 	v, err := schema.NewPredicateValidator()
 	if err != nil {
 		return nil, err
 	}
-	return &Inspector{validator: v}, nil
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Verifier{cfg: cfg, validator: v}, nil
+}
+
+func (v *Verifier) mode() string {
+	if v.cfg.Trust == nil && v.cfg.TrustError == nil {
+		return "inspect"
+	}
+	return "verify"
 }
 
 // state is what the pipeline learns as it goes, shared by the checks of one run.
@@ -59,29 +109,49 @@ type state struct {
 	subject    schema.Subject
 	recipe     *schema.CanonicalRecipe
 	predicate  *schema.Predicate
+	signedAt   time.Time
+	sigResult  *sgverify.VerificationResult
+	sigBundle  *bundle.Bundle
+	// integrityOK is false once a check found tampering; evidence checks then
+	// still run for the reader, but the verdict never improves.
+	integrityOK bool
 }
 
-// Inspect reads the bundle from r in one streaming pass and runs the checks.
+// Inspect is Verify; the name reads better for a Verifier without trust material.
+func (v *Verifier) Inspect(ctx context.Context, r io.Reader, opts Options) *Result {
+	return v.Verify(ctx, r, opts)
+}
+
+// Verify reads the bundle from r in one streaming pass and runs the checks.
 // It never returns an error: every failure is a check in the result.
-func (in *Inspector) Inspect(ctx context.Context, r io.Reader, opts Options) *Result {
-	res := &Result{Bundle: opts.Name, Mode: "inspect", Verdict: VerdictPassed}
-	st := &state{}
-	if !in.checkArchive(ctx, r, opts, res, st) {
-		for _, name := range []string{CheckSignature, CheckIdentity, CheckStatement, CheckSubject, CheckSchema, CheckManifest} {
+func (v *Verifier) Verify(ctx context.Context, r io.Reader, opts Options) *Result {
+	res := &Result{Bundle: opts.Name, Mode: v.mode(), Verdict: VerdictPassed}
+	st := &state{integrityOK: true}
+	if !v.checkArchive(ctx, r, opts, res, st) {
+		for _, name := range checkOrder[1:] {
 			res.add(Check{Name: name, Title: titles[name], Status: StatusSkipped, Detail: "not run: the archive could not be read"})
 		}
 		return res
 	}
-	res.add(Check{Name: CheckSignature, Title: titles[CheckSignature], Status: StatusSkipped,
-		Detail: "not checked: inspect never checks signatures (use verify)"})
-	res.add(Check{Name: CheckIdentity, Title: titles[CheckIdentity], Status: StatusSkipped,
-		Detail: "not checked: inspect never checks the signer"})
-	in.checkStatement(res, st)
-	in.checkSubject(res, st)
-	in.checkSchema(res, st)
-	in.checkManifest(res, st)
+	v.checkSignature(res, st)
+	v.checkIdentity(res, st)
+	v.checkStatement(res, st)
+	v.checkSubject(res, st)
+	if opts.Recipe != nil {
+		v.checkRecipeFile(res, st, opts)
+	}
+	v.checkSchema(res, st)
+	v.checkManifest(res, st)
+	v.checkCTRF(res, st)
+	v.checkBOM(res, st)
+	v.checkFingerprint(res, st)
+	v.checkFreshness(res, st)
 	if res.Verdict == VerdictPassed {
-		res.Summary = "every check inspect runs passed; the signature was not checked"
+		if res.Mode == "inspect" {
+			res.Summary = "every check inspect runs passed; the signature was not checked"
+		} else {
+			res.Summary = "signature, signer, integrity, schema and evidence verified; every phase passed and the criteria matched"
+		}
 	}
 	return res
 }
@@ -94,9 +164,14 @@ var titles = map[string]string{
 	CheckSubject:   "Subject ↔ recipe",
 	CheckSchema:    "Predicate schema",
 	CheckManifest:  "Manifest and files",
+	CheckCTRF:        "Test results (CTRF)",
+	CheckBOM:         "Bill of materials",
+	CheckFingerprint: "Fingerprint and criteria",
+	CheckFreshness:   "Freshness",
+	CheckRecipeFile:  "Recipe file ↔ bundle",
 }
 
-func (in *Inspector) checkArchive(ctx context.Context, r io.Reader, opts Options, res *Result, st *state) bool {
+func (v *Verifier) checkArchive(ctx context.Context, r io.Reader, opts Options, res *Result, st *state) bool {
 	c := Check{Name: CheckArchive, Title: titles[CheckArchive]}
 	contents, err := archive.Read(ctx, r, opts.Limits)
 	if err != nil {
@@ -122,10 +197,16 @@ func (in *Inspector) checkArchive(ctx context.Context, r io.Reader, opts Options
 	return true
 }
 
-func (in *Inspector) checkStatement(res *Result, st *state) {
+func (v *Verifier) checkStatement(res *Result, st *state) {
 	c := Check{Name: CheckStatement, Title: titles[CheckStatement], Verdict: VerdictInvalid}
 	var err error
-	if att, ok := st.contents.Document(schema.FileAttestation); ok {
+	if st.sigResult != nil {
+		st.statement, st.stmtSource = st.sigResult.Statement, SourceVerified
+	} else if v.mode() == "verify" {
+		c.Status, c.Detail = StatusSkipped, "not run: no verified Statement (see Signature)"
+		res.add(c)
+		return
+	} else if att, ok := st.contents.Document(schema.FileAttestation); ok {
 		st.statement, err = unverifiedStatement(att)
 		st.stmtSource = SourceAttestation
 	} else if raw, ok := st.contents.Document(schema.FileStatement); ok {
@@ -148,7 +229,7 @@ func (in *Inspector) checkStatement(res *Result, st *state) {
 	res.add(c)
 }
 
-func (in *Inspector) checkSubject(res *Result, st *state) {
+func (v *Verifier) checkSubject(res *Result, st *state) {
 	c := Check{Name: CheckSubject, Title: titles[CheckSubject], Verdict: VerdictInvalid}
 	fail := func(format string, args ...any) {
 		c.Status, c.Detail = StatusFailed, fmt.Sprintf(format, args...)
@@ -193,7 +274,7 @@ func (in *Inspector) checkSubject(res *Result, st *state) {
 	res.add(c)
 }
 
-func (in *Inspector) checkSchema(res *Result, st *state) {
+func (v *Verifier) checkSchema(res *Result, st *state) {
 	c := Check{Name: CheckSchema, Title: titles[CheckSchema], Verdict: VerdictInvalid}
 	if st.statement == nil {
 		c.Status, c.Detail = StatusSkipped, "not run: no readable Statement"
@@ -216,7 +297,7 @@ func (in *Inspector) checkSchema(res *Result, st *state) {
 		fail(err)
 		return
 	}
-	if err := in.validator.Validate(pj); err != nil {
+	if err := v.validator.Validate(pj); err != nil {
 		fail(err)
 		return
 	}
@@ -257,7 +338,7 @@ func (in *Inspector) checkSchema(res *Result, st *state) {
 	res.add(c)
 }
 
-func (in *Inspector) checkManifest(res *Result, st *state) {
+func (v *Verifier) checkManifest(res *Result, st *state) {
 	c := Check{Name: CheckManifest, Title: titles[CheckManifest], Verdict: VerdictInvalid}
 	problems := manifestProblems(st)
 	if len(problems) > 0 {

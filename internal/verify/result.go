@@ -133,8 +133,30 @@ type PredicateInfo struct {
 // SignatureInfo says what the signature check established about the signer.
 type SignatureInfo struct {
 	Signed bool `json:"signed"`
-	// Verified is true only when the signature was checked (verify mode).
+	// Verified is true only when the signature was checked and holds.
 	Verified bool `json:"verified"`
+	// Identity is the certificate's SAN; Issuer its OIDC issuer.
+	Identity string `json:"identity,omitempty"`
+	Issuer   string `json:"issuer,omitempty"`
+	// SourceRepository, SourceRef and Workflow come from the Fulcio certificate extensions.
+	SourceRepository string `json:"sourceRepository,omitempty"`
+	SourceRef        string `json:"sourceRef,omitempty"`
+	SourceDigest     string `json:"sourceDigest,omitempty"`
+	Workflow         string `json:"workflow,omitempty"`
+	RunInvocation    string `json:"runInvocation,omitempty"`
+	// LogIndex and LogID locate the Rekor entry.
+	LogIndex int64  `json:"logIndex,omitempty"`
+	LogID    string `json:"logID,omitempty"`
+	// SignedAt is the verified signing time; TimeSource says which log or TSA vouched for it.
+	SignedAt   *time.Time `json:"signedAt,omitempty"`
+	TimeSource string     `json:"timeSource,omitempty"`
+	// Class is the signer's class in the policy ("" when not allowed); Label the entry's label.
+	Class string `json:"class,omitempty"`
+	Label string `json:"label,omitempty"`
+	// Source is SourceSlug(issuer, identity).
+	Source string `json:"source,omitempty"`
+	// Allowed says whether the signer policy trusts this signer.
+	Allowed bool `json:"allowed"`
 }
 
 func (r *Result) add(c Check) {

@@ -15,6 +15,7 @@ import (
 const (
 	SourceAttestation = "attestation.intoto.jsonl (DSSE payload)"
 	SourceUnsigned    = "statement.intoto.json (unsigned)"
+	SourceVerified    = "attestation.intoto.jsonl (verified DSSE payload)"
 )
 
 // unverifiedStatement reads the Statement out of a Sigstore bundle's DSSE

@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aicr/verify-evidence/internal/policy"
+	"github.com/aicr/verify-evidence/internal/report"
+	"github.com/aicr/verify-evidence/internal/trust"
+	"github.com/aicr/verify-evidence/internal/verify"
+)
+
+// DefaultMaxAge is the default --max-age: evidence older than a year is stale.
+const DefaultMaxAge = 365 * 24 * time.Hour
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// ageFlag is a duration flag that also accepts whole days ("365d").
+type ageFlag struct{ d time.Duration }
+
+func (a *ageFlag) String() string { return a.d.String() }
+func (a *ageFlag) Set(v string) error {
+	d, err := ParseAge(v)
+	if err != nil {
+		return err
+	}
+	a.d = d
+	return nil
+}
+
+// ParseAge parses a Go duration or a number of days such as "365d"; 0 disables.
+func ParseAge(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad age %q: want e.g. 365d or 8760h", v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad age %q: want e.g. 365d or 8760h", v)
+	}
+	return d, nil
+}
+
+// verifyOptions are the flags of verify-evidence verify.
+type verifyOptions struct {
+	out            outputFlags
+	recipe         string
+	trustedRoot    string
+	tufCache       string
+	policyFile     string
+	issuers        stringList
+	identityRegexp stringList
+	allowAny       bool
+	maxAge         ageFlag
+}
+
+func (o *verifyOptions) register(fs *flag.FlagSet) {
+	o.out.register(fs)
+	o.maxAge.d = DefaultMaxAge
+	fs.StringVar(&o.recipe, "recipe", "", "also check that the bundle's recipe is the canonical form of `FILE`")
+	fs.StringVar(&o.trustedRoot, "trusted-root", "", "pinned Sigstore trusted_root.json `FILE` (offline); default: public-good root through TUF")
+	fs.StringVar(&o.tufCache, "tuf-cache", "", "TUF cache `DIR` (default ~/.sigstore/root)")
+	fs.StringVar(&o.policyFile, "policy", "", "signer policy YAML `FILE`")
+	fs.Var(&o.issuers, "certificate-oidc-issuer", "trusted OIDC `ISSUER`, exact (repeatable)")
+	fs.Var(&o.identityRegexp, "certificate-identity-regexp", "trusted certificate identity, an anchored `REGEXP` ^…$ (repeatable)")
+	fs.BoolVar(&o.allowAny, "allow-any-signer", false, "trust any Fulcio identity (for local checks only; the report says so)")
+	fs.Var(&o.maxAge, "max-age", "oldest attestedAt accepted, e.g. 365d or 720h; 0 disables")
+}
+
+// buildPolicy combines the policy file and the command-line pins.
+func (o *verifyOptions) buildPolicy() (*policy.Policy, error) {
+	flags, err := policy.FromFlags(o.issuers, o.identityRegexp)
+	if err != nil {
+		return nil, err
+	}
+	p := flags
+	if o.policyFile != "" {
+		b, err := readSmallFile(o.policyFile, policy.MaxPolicyBytes)
+		if err != nil {
+			return nil, err
+		}
+		fp, err := policy.Parse(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o.policyFile, err)
+		}
+		p = policy.Merge(p, fp)
+	}
+	if o.allowAny {
+		p = policy.Merge(p, policy.AllowAny())
+	}
+	return p, nil
+}
+
+func runVerify(ctx context.Context, args []string, stdio IO) int {
+	fs := newFlagSet("verify", stdio)
+	var o verifyOptions
+	o.register(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitPassed
+		}
+		return ExitUsage
+	}
+	usage := func(err error) int {
+		fmt.Fprintf(stdio.Stderr, "verify-evidence verify: %v\n", err)
+		return ExitUsage
+	}
+	if len(pos) != 1 {
+		return usage(errors.New("want exactly one BUNDLE argument"))
+	}
+	format, err := report.ParseFormat(o.out.format)
+	if err != nil {
+		return usage(err)
+	}
+	pol, err := o.buildPolicy()
+	if err != nil {
+		return usage(err)
+	}
+	cfg := verify.Config{Policy: pol, MaxAge: o.maxAge.d}
+	if o.trustedRoot != "" {
+		tr, err := trust.FromFile(o.trustedRoot)
+		if err != nil && !errors.Is(err, trust.ErrUnavailable) {
+			return usage(err)
+		}
+		cfg.Trust, cfg.TrustError = tr, err
+	} else {
+		tr, err := trust.FromTUF(ctx, o.tufCache)
+		cfg.Trust, cfg.TrustError = tr, err
+	}
+	if cfg.Trust == nil && cfg.TrustError == nil {
+		cfg.TrustError = errors.New("no trust material")
+	}
+	var recipe []byte
+	if o.recipe != "" {
+		if recipe, err = readSmallFile(o.recipe, 1<<20); err != nil {
+			return usage(err)
+		}
+	}
+	v, err := verify.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "verify-evidence verify: %v\n", err)
+		return ExitError
+	}
+	src, name, closeFn, err := openBundle(pos[0], stdio)
+	var res *verify.Result
+	if err != nil {
+		res = verify.InputError(name, "verify", err)
+	} else {
+		res = v.Verify(ctx, src, verify.Options{Name: name, Recipe: recipe, RecipeName: o.recipe})
+		closeFn()
+	}
+	return emit(res, format, o.out.output, stdio)
+}
+
+// readSmallFile reads a regular file of at most limit bytes.
+func readSmallFile(path string, limit int64) ([]byte, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
+	}
+	return b, nil
+}
+

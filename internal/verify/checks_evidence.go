@@ -1,0 +1,254 @@
+package verify
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aicr/verify-evidence/internal/bom"
+	"github.com/aicr/verify-evidence/internal/fingerprint"
+	"github.com/aicr/verify-evidence/internal/schema"
+)
+
+// MaxClockSkew is how far attestedAt may be after the signed time.
+const MaxClockSkew = 5 * time.Minute
+
+// needPredicate adds a skipped check when there is no predicate to check against.
+func needPredicate(res *Result, st *state, name string) bool {
+	if st.predicate == nil {
+		res.add(Check{Name: name, Title: titles[name], Status: StatusSkipped, Detail: "not run: no valid predicate"})
+		return false
+	}
+	return true
+}
+
+func (v *Verifier) checkCTRF(res *Result, st *state) {
+	if !needPredicate(res, st, CheckCTRF) {
+		return
+	}
+	c := Check{Name: CheckCTRF, Title: titles[CheckCTRF], Verdict: VerdictInvalid}
+	var problems, failures []string
+	for _, phase := range schema.Phases() {
+		claimed, inPredicate := st.predicate.Phases[phase]
+		raw, inBundle := st.contents.Document(schema.CTRFPath(phase))
+		switch {
+		case !inPredicate && !inBundle:
+			continue
+		case !inBundle:
+			problems = append(problems, fmt.Sprintf("predicate has phase %s but the bundle has no %s", phase, schema.CTRFPath(phase)))
+			continue
+		case !inPredicate:
+			problems = append(problems, fmt.Sprintf("%s is not in the signed predicate's phases", schema.CTRFPath(phase)))
+			continue
+		}
+		if d := schema.SHA256Prefixed(raw); d != claimed.CTRFDigest {
+			problems = append(problems, fmt.Sprintf("%s has sha256 %s, predicate ctrfDigest says %s", schema.CTRFPath(phase), short(d), short(claimed.CTRFDigest)))
+			continue
+		}
+		rep, err := schema.ParseCTRF(raw)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", schema.CTRFPath(phase), err))
+			continue
+		}
+		counted, sum := schema.CountCTRF(rep), rep.Results.Summary
+		if counted.Tests != sum.Tests || counted.Passed != sum.Passed || counted.Failed != sum.Failed || counted.Skipped != sum.Skipped || counted.Pending != sum.Pending || counted.Other != sum.Other {
+			problems = append(problems, fmt.Sprintf("%s: summary (passed %d, failed %d, skipped %d, pending %d, other %d) hides what its %d tests say (passed %d, failed %d, skipped %d, pending %d, other %d)",
+				schema.CTRFPath(phase), sum.Passed, sum.Failed, sum.Skipped, sum.Pending, sum.Other, counted.Tests, counted.Passed, counted.Failed, counted.Skipped, counted.Pending, counted.Other))
+			continue
+		}
+		if counted.Passed != claimed.Passed || counted.Failed != claimed.Failed || counted.Skipped != claimed.Skipped || counted.Pending != claimed.Pending || counted.Other != claimed.Other {
+			problems = append(problems, fmt.Sprintf("phase %s: predicate counts (passed %d, failed %d, pending %d, other %d) differ from %s (passed %d, failed %d, pending %d, other %d)",
+				phase, claimed.Passed, claimed.Failed, claimed.Pending, claimed.Other, schema.CTRFPath(phase), counted.Passed, counted.Failed, counted.Pending, counted.Other))
+			continue
+		}
+		c.Rows = append(c.Rows, Row{Key: phase, Value: fmt.Sprintf("passed %d, failed %d, skipped %d, pending %d, other %d", counted.Passed, counted.Failed, counted.Skipped, counted.Pending, counted.Other)})
+		if notPassing := counted.Failed + counted.Pending + counted.Other; notPassing > 0 {
+			var names []string
+			for _, t := range rep.Results.Tests {
+				if t.Status == schema.CTRFFailed || t.Status == schema.CTRFPending || t.Status == schema.CTRFOther {
+					names = append(names, fmt.Sprintf("%s (%s)", quote(t.Name), t.Status))
+				}
+			}
+			if len(names) > 5 {
+				names = append(names[:5], fmt.Sprintf("… %d more", len(names)-5))
+			}
+			failures = append(failures, fmt.Sprintf("%s: %s", phase, strings.Join(names, ", ")))
+		}
+	}
+	switch {
+	case len(problems) > 0:
+		c.Status, c.Detail = StatusFailed, joinProblems(problems)
+		st.integrityOK = false
+	case len(failures) > 0:
+		c.Status, c.Verdict = StatusFailed, VerdictFailing
+		c.Detail = "the evidence shows tests that did not pass — " + strings.Join(failures, "; ")
+	default:
+		c.Status, c.Detail = StatusPassed, fmt.Sprintf("%d phase reports match their signed digests and counts; every test passed or was skipped", len(c.Rows))
+	}
+	res.add(c)
+}
+
+func (v *Verifier) checkBOM(res *Result, st *state) {
+	if !needPredicate(res, st, CheckBOM) {
+		return
+	}
+	c := Check{Name: CheckBOM, Title: titles[CheckBOM], Verdict: VerdictInvalid}
+	raw, ok := st.contents.Document(schema.FileBOM)
+	if !ok {
+		c.Status, c.Detail = StatusFailed, "bundle has no bom.cdx.json"
+		res.add(c)
+		return
+	}
+	got, err := bom.Summarize(raw)
+	want := st.predicate.BOM
+	switch {
+	case err != nil:
+		c.Status, c.Detail = StatusFailed, err.Error()
+	case got.Digest != want.Digest:
+		c.Status, c.Detail = StatusFailed, fmt.Sprintf("bom.cdx.json has sha256 %s, predicate bom.digest says %s", short(got.Digest), short(want.Digest))
+	case got.ComponentCount != want.ComponentCount:
+		c.Status, c.Detail = StatusFailed, fmt.Sprintf("bom.cdx.json has %d components, predicate bom.componentCount says %d", got.ComponentCount, want.ComponentCount)
+	default:
+		c.Status, c.Detail = StatusPassed, fmt.Sprintf("CycloneDX %s, %d components, digest %s", got.Version, got.ComponentCount, short(got.Digest))
+	}
+	if c.Status == StatusFailed {
+		st.integrityOK = false
+	}
+	res.add(c)
+}
+
+func (v *Verifier) checkFingerprint(res *Result, st *state) {
+	if !needPredicate(res, st, CheckFingerprint) {
+		return
+	}
+	c := Check{Name: CheckFingerprint, Title: titles[CheckFingerprint], Verdict: VerdictInvalid}
+	snap, _ := st.contents.Document(schema.FileSnapshot)
+	recipe, _ := st.contents.Document(schema.FileRecipe)
+	fp, err := fingerprint.Compute(snap)
+	if err != nil {
+		c.Status, c.Detail = StatusFailed, "snapshot.yaml: "+err.Error()
+		res.add(c)
+		return
+	}
+	crit, err := fingerprint.CriteriaFromRecipe(recipe)
+	if err != nil {
+		c.Status, c.Detail = StatusFailed, "recipe.yaml criteria: "+err.Error()
+		res.add(c)
+		return
+	}
+	match := fingerprint.Match(crit, fp)
+	problems := fingerprint.CompareFingerprint(st.predicate.Fingerprint, fp)
+	problems = append(problems, fingerprint.CompareMatch(st.predicate.CriteriaMatch, match)...)
+	for _, d := range match.PerDimension {
+		c.Rows = append(c.Rows, Row{Key: d.Dimension, Value: fmt.Sprintf("%s (recipe %s, cluster %s)", d.Match, orAny(d.RecipeRequires), orDash(d.FingerprintProvides))})
+	}
+	switch {
+	case len(problems) > 0:
+		c.Status, c.Detail = StatusFailed, "the signed fingerprint or criteria match contradicts snapshot.yaml and recipe.yaml: "+joinProblems(problems)
+		st.integrityOK = false
+	case !match.Matched:
+		var mism []string
+		for _, d := range match.PerDimension {
+			if d.Match == schema.MatchMismatched {
+				mism = append(mism, fmt.Sprintf("%s: recipe requires %s, cluster has %s", d.Dimension, d.RecipeRequires, orDash(d.FingerprintProvides)))
+			}
+		}
+		c.Status, c.Verdict, c.Detail = StatusFailed, VerdictFailing, "the cluster does not match the recipe's criteria — "+strings.Join(mism, "; ")
+	default:
+		c.Status, c.Detail = StatusPassed, "fingerprint recomputed from snapshot.yaml and criteria match recomputed from recipe.yaml agree with the predicate; criteria matched"
+	}
+	res.add(c)
+}
+
+func (v *Verifier) checkFreshness(res *Result, st *state) {
+	if !needPredicate(res, st, CheckFreshness) {
+		return
+	}
+	c := Check{Name: CheckFreshness, Title: titles[CheckFreshness], Verdict: VerdictInvalid}
+	at, err := time.Parse(time.RFC3339, st.predicate.AttestedAt)
+	if err != nil {
+		c.Status, c.Detail = StatusFailed, "attestedAt: "+err.Error()
+		res.add(c)
+		return
+	}
+	now := v.cfg.Now()
+	if !st.signedAt.IsZero() && at.After(st.signedAt.Add(MaxClockSkew)) {
+		c.Status, c.Detail = StatusFailed, fmt.Sprintf("attestedAt %s is after the signed time %s (+%s skew allowed): a back-dated signature or a forged predicate", at.Format(time.RFC3339), st.signedAt.Format(time.RFC3339), MaxClockSkew)
+		res.add(c)
+		return
+	}
+	age := now.Sub(at)
+	if v.cfg.MaxAge > 0 && age > v.cfg.MaxAge {
+		c.Status, c.Verdict = StatusFailed, VerdictFailing
+		c.Detail = fmt.Sprintf("attested %s, %s ago: older than the maximum age %s (--max-age); re-run the validation", at.Format(time.RFC3339), roundDays(age), roundDays(v.cfg.MaxAge))
+		res.add(c)
+		return
+	}
+	c.Status = StatusPassed
+	c.Detail = fmt.Sprintf("attested %s (%s ago)", at.Format(time.RFC3339), roundDays(age))
+	if !st.signedAt.IsZero() {
+		c.Detail += ", not after the signed time"
+	}
+	if v.cfg.MaxAge > 0 {
+		c.Detail += fmt.Sprintf(", within the maximum age %s", roundDays(v.cfg.MaxAge))
+	}
+	res.add(c)
+}
+
+func joinProblems(p []string) string {
+	if len(p) == 1 {
+		return p[0]
+	}
+	return fmt.Sprintf("%s (and %d more)", p[0], len(p)-1)
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "any"
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func roundDays(d time.Duration) string {
+	if d < 0 {
+		return "in the future " + (-d).Round(time.Second).String()
+	}
+	if d < 48*time.Hour {
+		return d.Round(time.Minute).String()
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+func (v *Verifier) checkRecipeFile(res *Result, st *state, opts Options) {
+	c := Check{Name: CheckRecipeFile, Title: titles[CheckRecipeFile], Verdict: VerdictInvalid}
+	want, err := schema.Canonical(opts.Recipe)
+	if err != nil {
+		c.Status, c.Detail = StatusFailed, fmt.Sprintf("%s: %v", opts.RecipeName, err)
+		res.add(c)
+		return
+	}
+	if st.recipe == nil {
+		c.Status, c.Detail = StatusSkipped, "not run: the bundle's recipe.yaml is unreadable"
+		res.add(c)
+		return
+	}
+	if want.Digest == st.recipe.Digest {
+		c.Status, c.Detail = StatusPassed, fmt.Sprintf("%s canonicalizes to the bundle's recipe (sha256 %s)", opts.RecipeName, short(want.Digest))
+		res.add(c)
+		return
+	}
+	diffs := DiffRecipes(want.Root, st.recipe.Root)
+	c.Status = StatusFailed
+	c.Detail = fmt.Sprintf("%s (sha256 %s) is not the recipe in the bundle (sha256 %s): %d differing paths", opts.RecipeName, short(want.Digest), short(st.recipe.Digest), len(diffs))
+	for _, d := range diffs {
+		c.Rows = append(c.Rows, Row{Key: d.Path, Value: fmt.Sprintf("file says %s, bundle says %s", d.Want, d.Got)})
+	}
+	res.add(c)
+}

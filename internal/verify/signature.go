@@ -1,0 +1,138 @@
+package verify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// SignatureOptions are the production verifier options: one SCT, one
+// transparency-log entry, one signed time (Rekor v1 SET or RFC 3161 TSA).
+func signatureOptions() []sgverify.VerifierOption {
+	return []sgverify.VerifierOption{
+		sgverify.WithSignedCertificateTimestamps(1),
+		sgverify.WithTransparencyLog(1),
+		sgverify.WithObserverTimestamps(1),
+	}
+}
+
+// LoadSigstoreBundle parses attestation.intoto.jsonl as a Sigstore bundle.
+// Unknown JSON fields are ignored (forward compatibility); the bundle's own
+// rules (media type, inclusion proof for v0.2+, …) are enforced by sigstore-go.
+func LoadSigstoreBundle(b []byte) (*bundle.Bundle, error) {
+	var pb protobundle.Bundle
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, &pb); err != nil {
+		return nil, fmt.Errorf("attestation is not a Sigstore bundle: %w", err)
+	}
+	sb, err := bundle.NewBundle(&pb)
+	if err != nil {
+		return nil, fmt.Errorf("attestation: %w", err)
+	}
+	return sb, nil
+}
+
+// verifySignature checks the Sigstore bundle against the trusted material, with
+// the artifact digest computed from the bundle's own recipe.yaml bytes. Identity
+// is checked separately against the signer policy.
+func verifySignature(sb *bundle.Bundle, recipe []byte, tm root.TrustedMaterial) (*sgverify.VerificationResult, error) {
+	v, err := sgverify.NewVerifier(tm, signatureOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("verifier: %w", err)
+	}
+	sum := sha256.Sum256(recipe)
+	res, err := v.Verify(sb, sgverify.NewPolicy(sgverify.WithArtifactDigest("sha256", sum[:]), sgverify.WithoutIdentitiesUnsafe()))
+	if err != nil {
+		return nil, explainSignatureError(err, sb, tm)
+	}
+	return res, nil
+}
+
+// explainSignatureError turns sigstore-go's terse errors into messages that say
+// what to do.
+func explainSignatureError(err error, sb *bundle.Bundle, tm root.TrustedMaterial) error {
+	msg := strings.ReplaceAll(err.Error(), "%!w(<nil>)", "")
+	switch {
+	case strings.Contains(msg, "not enough verified log entries from transparency log"):
+		var unknown, known []string
+		logs := tm.RekorLogs()
+		entries, _ := sb.TlogEntries()
+		for _, e := range entries {
+			id := hex.EncodeToString([]byte(e.LogKeyID()))
+			if _, ok := logs[id]; ok {
+				known = append(known, id)
+			} else {
+				unknown = append(unknown, id)
+			}
+		}
+		if len(entries) == 0 {
+			return errors.New("the bundle has no transparency-log entry")
+		}
+		if len(unknown) > 0 && len(known) == 0 {
+			return fmt.Errorf("the bundle's Rekor entry is in log %s, which the trusted root does not know: a bundle from another Sigstore instance, or an outdated --trusted-root (it knows %s)", strings.Join(shortIDs(unknown), ", "), strings.Join(shortIDs(sortedKeys(logs)), ", "))
+		}
+		return errors.New("the transparency-log entry does not verify: its signed entry timestamp or inclusion proof is not valid for this entry (tampered or forged log entry)")
+	case strings.Contains(msg, "threshold not met for verified signed & log entry integrated timestamps"):
+		return errors.New("no trusted signing time: the bundle has neither a valid Rekor signed entry timestamp nor a valid RFC 3161 timestamp from the trusted root")
+	case strings.Contains(msg, "SCT"):
+		return fmt.Errorf("the certificate carries no valid SCT from a CT log of the trusted root (%s)", oneLine(msg))
+	case strings.Contains(msg, "provided artifact digest does not match any digest in statement"):
+		return errors.New("the signed Statement's subject is not the sha256 of the bundle's recipe.yaml")
+	}
+	return errors.New(oneLine(msg))
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func shortIDs(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		if len(id) > 16 {
+			id = id[:16] + "…"
+		}
+		out[i] = id
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// signedTime returns the earliest verified signed time and where it came from.
+func signedTime(res *sgverify.VerificationResult) (time.Time, string) {
+	var t time.Time
+	var src string
+	for _, ts := range res.VerifiedTimestamps {
+		if ts.Type == "CurrentTime" {
+			continue
+		}
+		if t.IsZero() || ts.Timestamp.Before(t) {
+			t, src = ts.Timestamp, ts.Type+" "+ts.URI
+		}
+	}
+	return t.UTC(), src
+}
+
+// logEntry describes the first transparency-log entry of the bundle.
+func logEntry(sb *bundle.Bundle) (index int64, logID string) {
+	entries, err := sb.TlogEntries()
+	if err != nil || len(entries) == 0 {
+		return -1, ""
+	}
+	return entries[0].LogIndex(), hex.EncodeToString([]byte(entries[0].LogKeyID()))
+}
