@@ -182,4 +182,3 @@ func readSmallFile(path string, limit int64) ([]byte, error) {
 	}
 	return b, nil
 }
-

@@ -22,13 +22,13 @@ import (
 
 // Check names, in pipeline order (format v1 §6).
 const (
-	CheckArchive   = "archive"
-	CheckSignature = "signature"
-	CheckIdentity  = "identity"
-	CheckStatement = "statement"
-	CheckSubject   = "subject"
-	CheckSchema    = "schema"
-	CheckManifest  = "manifest"
+	CheckArchive     = "archive"
+	CheckSignature   = "signature"
+	CheckIdentity    = "identity"
+	CheckStatement   = "statement"
+	CheckSubject     = "subject"
+	CheckSchema      = "schema"
+	CheckManifest    = "manifest"
 	CheckCTRF        = "ctrf"
 	CheckBOM         = "bom"
 	CheckFingerprint = "fingerprint"
@@ -157,13 +157,13 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader, opts Options) *Resul
 }
 
 var titles = map[string]string{
-	CheckArchive:   "Archive safety",
-	CheckSignature: "Signature",
-	CheckIdentity:  "Signer identity",
-	CheckStatement: "Statement type",
-	CheckSubject:   "Subject ↔ recipe",
-	CheckSchema:    "Predicate schema",
-	CheckManifest:  "Manifest and files",
+	CheckArchive:     "Archive safety",
+	CheckSignature:   "Signature",
+	CheckIdentity:    "Signer identity",
+	CheckStatement:   "Statement type",
+	CheckSubject:     "Subject ↔ recipe",
+	CheckSchema:      "Predicate schema",
+	CheckManifest:    "Manifest and files",
 	CheckCTRF:        "Test results (CTRF)",
 	CheckBOM:         "Bill of materials",
 	CheckFingerprint: "Fingerprint and criteria",
