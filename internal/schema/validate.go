@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/aicr/verify-evidence/docs"
 )
@@ -84,37 +86,38 @@ func (v *PredicateValidator) Validate(predicateJSON []byte) error {
 		return fmt.Errorf("validate predicate: %w", err)
 	}
 	var out []Violation
-	collectViolations(ve.BasicOutput(), &out)
+	collectViolations(ve, &out)
 	if len(out) == 0 {
 		out = append(out, Violation{Message: oneLine(ve.Error())})
 	}
 	return &SchemaError{Violations: out}
 }
 
-func collectViolations(u *jsonschema.OutputUnit, out *[]Violation) {
-	if u == nil {
-		return
-	}
+// collectViolations walks the leaves of the validation error tree: each leaf is
+// one broken keyword at one instance location. (The library's basic output
+// reports keywords reached through $ref as "validation failed", so it is not used.)
+func collectViolations(ve *jsonschema.ValidationError, out *[]Violation) {
+	printer := message.NewPrinter(language.English)
 	seen := map[Violation]bool{}
-	var walk func(u *jsonschema.OutputUnit)
-	walk = func(u *jsonschema.OutputUnit) {
-		if u.Error != nil && !u.Valid {
-			msg := oneLine(u.Error.String())
-			// Skip the container messages ("validation failed", "oneOf failed…")
-			// when a more precise child exists.
-			if len(u.Errors) == 0 || !strings.HasPrefix(msg, "validation failed") {
-				v := Violation{Path: u.InstanceLocation, Message: msg}
-				if !seen[v] {
-					seen[v] = true
-					*out = append(*out, v)
-				}
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) > 0 {
+			for _, c := range e.Causes {
+				walk(c)
 			}
+			return
 		}
-		for i := range u.Errors {
-			walk(&u.Errors[i])
+		path := ""
+		for _, tok := range e.InstanceLocation {
+			path += "/" + strings.ReplaceAll(strings.ReplaceAll(tok, "~", "~0"), "/", "~1")
+		}
+		v := Violation{Path: path, Message: oneLine(e.ErrorKind.LocalizedString(printer))}
+		if !seen[v] {
+			seen[v] = true
+			*out = append(*out, v)
 		}
 	}
-	walk(u)
+	walk(ve)
 	// Deepest paths first: they are the most precise.
 	sort.SliceStable(*out, func(i, j int) bool {
 		return strings.Count((*out)[i].Path, "/") > strings.Count((*out)[j].Path, "/")

@@ -30,7 +30,7 @@ func ParseVersion(s string) (Version, error) {
 	}
 	var n [3]int
 	for i, p := range parts {
-		if p == "" || (len(p) > 1 && p[0] == '0') || len(p) > 9 {
+		if p == "" || (len(p) > 1 && p[0] == '0') || len(p) > 9 || strings.Trim(p, "0123456789") != "" {
 			return Version{}, fmt.Errorf("schemaVersion %q is not MAJOR.MINOR.PATCH", s)
 		}
 		v, err := strconv.Atoi(p)

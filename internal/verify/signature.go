@@ -17,13 +17,31 @@ import (
 )
 
 // SignatureOptions are the production verifier options: one SCT, one
-// transparency-log entry, one signed time (Rekor v1 SET or RFC 3161 TSA).
-func signatureOptions() []sgverify.VerifierOption {
-	return []sgverify.VerifierOption{
-		sgverify.WithSignedCertificateTimestamps(1),
-		sgverify.WithTransparencyLog(1),
-		sgverify.WithObserverTimestamps(1),
+// transparency-log entry, one signed time (Rekor v1 SET or RFC 3161 TSA). A
+// bundle signed with a public key instead of a Fulcio certificate has no SCT to
+// check; it still needs the log entry and the signed time, and the identity
+// check then refuses it (evidence must be signed keyless).
+func SignatureOptions(sb *bundle.Bundle) []sgverify.VerifierOption {
+	opts := []sgverify.VerifierOption{sgverify.WithTransparencyLog(1), sgverify.WithObserverTimestamps(1)}
+	if vc, err := sb.VerificationContent(); err == nil && vc.PublicKey() != nil {
+		return opts
 	}
+	return append(opts, sgverify.WithSignedCertificateTimestamps(1))
+}
+
+// VerifySigstoreBundle is the signature layer: it verifies a Sigstore bundle
+// over an artifact (or artifact digest) with the production options and no
+// identity policy, and returns sigstore-go's result with its errors explained.
+func VerifySigstoreBundle(sb *bundle.Bundle, artifact sgverify.ArtifactPolicyOption, tm root.TrustedMaterial) (*sgverify.VerificationResult, error) {
+	v, err := sgverify.NewVerifier(tm, SignatureOptions(sb)...)
+	if err != nil {
+		return nil, fmt.Errorf("verifier: %w", err)
+	}
+	res, err := v.Verify(sb, sgverify.NewPolicy(artifact, sgverify.WithoutIdentitiesUnsafe()))
+	if err != nil {
+		return nil, explainSignatureError(err, sb, tm)
+	}
+	return res, nil
 }
 
 // LoadSigstoreBundle parses attestation.intoto.jsonl as a Sigstore bundle.
@@ -45,16 +63,8 @@ func LoadSigstoreBundle(b []byte) (*bundle.Bundle, error) {
 // the artifact digest computed from the bundle's own recipe.yaml bytes. Identity
 // is checked separately against the signer policy.
 func verifySignature(sb *bundle.Bundle, recipe []byte, tm root.TrustedMaterial) (*sgverify.VerificationResult, error) {
-	v, err := sgverify.NewVerifier(tm, signatureOptions()...)
-	if err != nil {
-		return nil, fmt.Errorf("verifier: %w", err)
-	}
 	sum := sha256.Sum256(recipe)
-	res, err := v.Verify(sb, sgverify.NewPolicy(sgverify.WithArtifactDigest("sha256", sum[:]), sgverify.WithoutIdentitiesUnsafe()))
-	if err != nil {
-		return nil, explainSignatureError(err, sb, tm)
-	}
-	return res, nil
+	return VerifySigstoreBundle(sb, sgverify.WithArtifactDigest("sha256", sum[:]), tm)
 }
 
 // explainSignatureError turns sigstore-go's terse errors into messages that say
@@ -76,6 +86,9 @@ func explainSignatureError(err error, sb *bundle.Bundle, tm root.TrustedMaterial
 		}
 		if len(entries) == 0 {
 			return errors.New("the bundle has no transparency-log entry")
+		}
+		if len(known) == 0 && len(unknown) == 0 {
+			return errors.New("the bundle's transparency-log entries could not be read")
 		}
 		if len(unknown) > 0 && len(known) == 0 {
 			return fmt.Errorf("the bundle's Rekor entry is in log %s, which the trusted root does not know: a bundle from another Sigstore instance, or an outdated --trusted-root (it knows %s)", strings.Join(shortIDs(unknown), ", "), strings.Join(shortIDs(sortedKeys(logs)), ", "))
