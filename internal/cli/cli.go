@@ -32,8 +32,8 @@ const usageText = `verify-evidence — check AICR recipe evidence bundles
 Usage:
   verify-evidence verify BUNDLE [--recipe FILE] [--trusted-root FILE] [--policy FILE]
         [--certificate-oidc-issuer ISS]... [--certificate-identity-regexp RE]...
-        [--allow-any-signer] [--max-age DUR] [--format text|json] [--output FILE]
-  verify-evidence inspect BUNDLE [--format text|json] [--output FILE]
+        [--allow-any-signer] [--max-age DUR] [--format text|markdown|json] [--output FILE]
+  verify-evidence inspect BUNDLE [--format text|markdown|json] [--output FILE]
   verify-evidence version
 
 Commands:
@@ -93,7 +93,7 @@ type outputFlags struct {
 }
 
 func (o *outputFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.format, "format", "text", "report format: text or json")
+	fs.StringVar(&o.format, "format", "text", "report format: text, markdown or json")
 	fs.StringVar(&o.output, "output", "", "write the report to `FILE` instead of stdout")
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/aicr/verify-evidence/internal/comment"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -20,15 +21,17 @@ type Format string
 const (
 	FormatText Format = "text"
 	FormatJSON Format = "json"
+	// FormatMarkdown is GitHub-flavoured Markdown, as the action's comment uses.
+	FormatMarkdown Format = "markdown"
 )
 
 // ParseFormat returns the Format named s.
 func ParseFormat(s string) (Format, error) {
 	switch Format(s) {
-	case FormatText, FormatJSON:
+	case FormatText, FormatJSON, FormatMarkdown:
 		return Format(s), nil
 	}
-	return "", fmt.Errorf("unknown format %q (want text or json)", s)
+	return "", fmt.Errorf("unknown format %q (want text, markdown or json)", s)
 }
 
 // Write renders res in format f.
@@ -36,6 +39,11 @@ func Write(w io.Writer, f Format, res *verify.Result) error {
 	switch f {
 	case FormatJSON:
 		return WriteJSON(w, res)
+	case FormatMarkdown:
+		if err := comment.WriteReport(w, res); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		return nil
 	default:
 		return WriteText(w, res)
 	}
