@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aicr/verify-evidence/internal/archive"
@@ -89,6 +90,9 @@ func Build(in Inputs) (*Bundle, error) {
 	for p, b := range in.Extra {
 		if err := archive.CheckPath(p); err != nil {
 			return nil, fmt.Errorf("extra file: %w", err)
+		}
+		if strings.HasPrefix(p, schema.CTRFDir+"/") {
+			return nil, fmt.Errorf("extra file %q: %s/ holds only the phase reports; pass them as CTRF inputs", p, schema.CTRFDir)
 		}
 		if _, dup := files[p]; dup || schema.IsUninventoried(p) {
 			return nil, fmt.Errorf("extra file %q collides with a bundle file", p)

@@ -27,8 +27,8 @@ const (
 )
 
 var (
-	inspector    *verify.Inspector
-	bundleMTime  = time.Date(2026, 11, 20, 9, 58, 0, 0, time.UTC)
+	inspector   *verify.Inspector
+	bundleMTime = time.Date(2026, 11, 20, 9, 58, 0, 0, time.UTC)
 	// The checks of format v1 §7, in the order they run.
 	pipelineName = []string{
 		verify.CheckArchive, verify.CheckSignature, verify.CheckIdentity, verify.CheckStatement,
@@ -86,8 +86,21 @@ func pack(t *testing.T, files map[string][]byte) []byte {
 	return buf.Bytes()
 }
 
+var exampleCache = map[string]map[string][]byte{}
+
+// exampleFiles unpacks a shipped example (once); the caller owns the copy.
 func exampleFiles(t *testing.T, name string) map[string][]byte {
-	return unpack(t, exampleBytes(t, name))
+	t.Helper()
+	files, ok := exampleCache[name]
+	if !ok {
+		files = unpack(t, exampleBytes(t, name))
+		exampleCache[name] = files
+	}
+	out := make(map[string][]byte, len(files))
+	for p, b := range files {
+		out[p] = bytes.Clone(b)
+	}
+	return out
 }
 
 func inspect(t *testing.T, r io.Reader) *verify.Result {
