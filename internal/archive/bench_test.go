@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/aicr/verify-evidence/internal/archive"
-	"github.com/aicr/verify-evidence/internal/archive/internal/benchdata"
+	"github.com/aicr/verify-evidence/internal/benchdata"
 )
 
 // BenchmarkRead reads generated bundles (a few documents and one big

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/aicr/verify-evidence/internal/archive"
-	"github.com/aicr/verify-evidence/internal/archive/internal/benchdata"
+	"github.com/aicr/verify-evidence/internal/benchdata"
 )
 
 var errDisk = errors.New("disk on fire")

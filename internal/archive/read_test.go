@@ -15,7 +15,7 @@ import (
 	"testing/iotest"
 
 	"github.com/aicr/verify-evidence/internal/archive"
-	"github.com/aicr/verify-evidence/internal/archive/internal/benchdata"
+	"github.com/aicr/verify-evidence/internal/benchdata"
 )
 
 // roundTripEntries are the inputs of TestRoundTrip: documents (one of them

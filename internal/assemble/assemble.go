@@ -5,6 +5,7 @@ package assemble
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"sort"
@@ -30,6 +31,9 @@ type Inputs struct {
 	CTRF map[string][]byte
 	// Extra files, each listed in the manifest (e.g. logs/…).
 	Extra map[string][]byte
+	// Streams are extra files too big to hold in memory: Build reads each once
+	// to hash it, Write reads it again into the archive.
+	Streams []StreamFile
 
 	AttestedAt              time.Time
 	AICRVersion             string
@@ -40,10 +44,19 @@ type Inputs struct {
 	Redaction               *schema.Redaction
 }
 
+// StreamFile is a large extra file that is read twice: once to hash, once to write.
+type StreamFile struct {
+	Path string
+	// Open returns a fresh reader of the same bytes on every call.
+	Open func() (io.ReadCloser, error)
+}
+
 // Bundle is an assembled, not yet written, bundle.
 type Bundle struct {
 	// Files holds every inventoried file plus manifest.json and statement.intoto.json.
-	Files     map[string][]byte
+	Files map[string][]byte
+	// Streams are the large files, with the size and digest Build measured.
+	Streams   []MeasuredStream
 	Predicate *schema.Predicate
 	// Statement is the unsigned in-toto Statement JSON (also in Files).
 	Statement []byte
@@ -88,22 +101,35 @@ func Build(in Inputs) (*Bundle, error) {
 			Pending: sum.Pending, Other: sum.Other, CTRFDigest: schema.SHA256Prefixed(report)}
 	}
 	for p, b := range in.Extra {
-		if err := archive.CheckPath(p); err != nil {
-			return nil, fmt.Errorf("extra file: %w", err)
-		}
-		if strings.HasPrefix(p, schema.CTRFDir+"/") {
-			return nil, fmt.Errorf("extra file %q: %s/ holds only the phase reports; pass them as CTRF inputs", p, schema.CTRFDir)
-		}
-		if _, dup := files[p]; dup || schema.IsUninventoried(p) {
-			return nil, fmt.Errorf("extra file %q collides with a bundle file", p)
+		if err := checkExtraPath(p, files); err != nil {
+			return nil, err
 		}
 		files[p] = b
+	}
+	var streams []MeasuredStream
+	streamed := map[string]bool{}
+	for _, sf := range in.Streams {
+		if err := checkExtraPath(sf.Path, files); err != nil {
+			return nil, err
+		}
+		if streamed[sf.Path] {
+			return nil, fmt.Errorf("extra file %q given twice", sf.Path)
+		}
+		streamed[sf.Path] = true
+		ms, err := measure(sf)
+		if err != nil {
+			return nil, err
+		}
+		streams = append(streams, ms)
 	}
 	bomSummary, err := bom.Summarize(in.BOM)
 	if err != nil {
 		return nil, err
 	}
 	manifest := schema.NewManifest(files)
+	for _, ms := range streams {
+		manifest.Add(schema.ManifestFile{Path: ms.Path, Size: ms.Size, SHA256: ms.SHA256, MediaType: schema.MediaTypeFor(ms.Path)})
+	}
 	manifestBytes, err := manifest.Marshal()
 	if err != nil {
 		return nil, err
@@ -133,7 +159,43 @@ func Build(in Inputs) (*Bundle, error) {
 	}
 	files[schema.FileManifest] = manifestBytes
 	files[schema.FileStatement] = append(append([]byte{}, stmt...), '\n')
-	return &Bundle{Files: files, Predicate: pred, Statement: stmt}, nil
+	return &Bundle{Files: files, Streams: streams, Predicate: pred, Statement: stmt}, nil
+}
+
+func checkExtraPath(p string, files map[string][]byte) error {
+	if err := archive.CheckPath(p); err != nil {
+		return fmt.Errorf("extra file: %w", err)
+	}
+	if strings.HasPrefix(p, schema.CTRFDir+"/") {
+		return fmt.Errorf("extra file %q: %s/ holds only the phase reports; pass them as CTRF inputs", p, schema.CTRFDir)
+	}
+	if _, dup := files[p]; dup || schema.IsUninventoried(p) {
+		return fmt.Errorf("extra file %q collides with a bundle file", p)
+	}
+	return nil
+}
+
+// MeasuredStream is a StreamFile with the size and digest Build read.
+type MeasuredStream struct {
+	StreamFile
+	Size   int64
+	SHA256 string
+}
+
+func measure(sf StreamFile) (MeasuredStream, error) {
+	rc, err := sf.Open()
+	if err != nil {
+		return MeasuredStream{}, fmt.Errorf("extra file %s: %w", sf.Path, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, rc)
+	if err != nil {
+		return MeasuredStream{}, fmt.Errorf("extra file %s: %w", sf.Path, err)
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return MeasuredStream{StreamFile: sf, Size: n, SHA256: schema.FormatSHA256(sum)}, nil
 }
 
 // Signer signs an in-toto Statement and returns a Sigstore bundle (JSON).
@@ -156,6 +218,14 @@ func (b *Bundle) Write(w io.Writer) error {
 	entries := make([]archive.Entry, 0, len(b.Files)+1)
 	for p, data := range b.Files {
 		entries = append(entries, archive.Entry{Path: p, Data: data})
+	}
+	for _, ms := range b.Streams {
+		rc, err := ms.Open()
+		if err != nil {
+			return fmt.Errorf("extra file %s: %w", ms.Path, err)
+		}
+		defer rc.Close()
+		entries = append(entries, archive.Entry{Path: ms.Path, Body: rc, Size: ms.Size})
 	}
 	if b.Attestation != nil {
 		entries = append(entries, archive.Entry{Path: schema.FileAttestation, Data: append(append([]byte{}, b.Attestation...), '\n')})

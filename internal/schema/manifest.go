@@ -75,6 +75,14 @@ func NewManifest(files map[string][]byte) *Manifest {
 	return m
 }
 
+// Add inserts a file entry, keeping the files sorted by path.
+func (m *Manifest) Add(f ManifestFile) {
+	i := sort.Search(len(m.Files), func(i int) bool { return m.Files[i].Path >= f.Path })
+	m.Files = append(m.Files, ManifestFile{})
+	copy(m.Files[i+1:], m.Files[i:])
+	m.Files[i] = f
+}
+
 // Marshal serialises the manifest exactly as format v1 §2 requires:
 // json.MarshalIndent with two spaces, plus a trailing newline.
 func (m *Manifest) Marshal() ([]byte, error) {

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/aicr/verify-evidence/internal/archive"
-	"github.com/aicr/verify-evidence/internal/archive/internal/benchdata"
+	"github.com/aicr/verify-evidence/internal/benchdata"
 )
 
 func main() {
