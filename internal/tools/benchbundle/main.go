@@ -123,4 +123,3 @@ func run(sizeArg, inputs, out string) error {
 	}
 	return f.Close()
 }
-
