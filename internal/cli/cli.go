@@ -25,6 +25,8 @@ type IO struct {
 	Stderr io.Writer
 	// Version printed by the version command; empty means the built-in default.
 	Version string
+	// Getenv reads the environment (action mode); nil means no environment.
+	Getenv func(string) string
 }
 
 const usageText = `verify-evidence — check AICR recipe evidence bundles
@@ -34,6 +36,7 @@ Usage:
         [--certificate-oidc-issuer ISS]... [--certificate-identity-regexp RE]...
         [--allow-any-signer] [--max-age DUR] [--format text|markdown|json] [--output FILE]
   verify-evidence inspect BUNDLE [--format text|markdown|json] [--output FILE]
+  verify-evidence action      (GitHub Action mode: inputs from INPUT_* and the runner's environment)
   verify-evidence version
 
 Commands:
@@ -63,6 +66,7 @@ The JSON report (--format json) carries the same verdict in "verdict".
 
 // Run executes the command line args (without the program name) and returns the exit code.
 func Run(ctx context.Context, args []string, stdio IO) int {
+	// ACTION-ENV
 	if len(args) == 0 {
 		fmt.Fprint(stdio.Stderr, usageText)
 		return ExitUsage
@@ -72,6 +76,7 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 		return runInspect(ctx, args[1:], stdio)
 	case "verify":
 		return runVerify(ctx, args[1:], stdio)
+	// ACTION-CASE
 	case "version", "--version":
 		v := stdio.Version
 		if v == "" {

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -30,28 +29,12 @@ type ageFlag struct{ d time.Duration }
 
 func (a *ageFlag) String() string { return a.d.String() }
 func (a *ageFlag) Set(v string) error {
-	d, err := ParseAge(v)
+	d, err := verify.ParseMaxAge(v)
 	if err != nil {
 		return err
 	}
 	a.d = d
 	return nil
-}
-
-// ParseAge parses a Go duration or a number of days such as "365d"; 0 disables.
-func ParseAge(v string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(v, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("bad age %q: want e.g. 365d or 8760h", v)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("bad age %q: want e.g. 365d or 8760h", v)
-	}
-	return d, nil
 }
 
 // verifyOptions are the flags of verify-evidence verify.

@@ -135,11 +135,12 @@ func Parse(b []byte) (*Policy, error) {
 	p := &Policy{}
 	labels := map[string]bool{}
 	for _, group := range []struct {
+		key     string
 		class   Class
 		entries []Entry
-	}{{ClassMaintainer, f.Maintainers}, {ClassCommunity, f.Community}, {ClassPartner, f.Partners}} {
+	}{{"maintainers", ClassMaintainer, f.Maintainers}, {"community", ClassCommunity, f.Community}, {"partners", ClassPartner, f.Partners}} {
 		for i, e := range group.entries {
-			where := fmt.Sprintf("policy: %ss[%d]", group.class, i)
+			where := fmt.Sprintf("policy: %s[%d]", group.key, i)
 			if e.Label != "" {
 				where += fmt.Sprintf(" (%q)", e.Label)
 				if labels[e.Label] {

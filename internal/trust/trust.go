@@ -45,6 +45,10 @@ func FromFile(path string) (*root.TrustedRoot, error) {
 // FromTUF fetches the Sigstore public-good trusted root through TUF, caching
 // metadata in cacheDir (empty: sigstore-go's default, ~/.sigstore/root).
 func FromTUF(ctx context.Context, cacheDir string) (*root.TrustedRoot, error) {
+	// sigstore-go's TUF client does not honour the context for its fetches.
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: Sigstore TUF repository: %w (pass --trusted-root FILE to verify offline)", ErrUnavailable, err)
+	}
 	opts := tuf.DefaultOptions().WithContext(ctx)
 	if cacheDir != "" {
 		opts = opts.WithCachePath(cacheDir)
@@ -56,6 +60,18 @@ func FromTUF(ctx context.Context, cacheDir string) (*root.TrustedRoot, error) {
 	tr, err := root.GetTrustedRoot(client)
 	if err != nil {
 		return nil, fmt.Errorf("%w: Sigstore TUF trusted root: %w (pass --trusted-root FILE to verify offline)", ErrUnavailable, err)
+	}
+	return tr, nil
+}
+
+// FromJSON parses trusted_root.json bytes (already read with a bound).
+func FromJSON(b []byte) (*root.TrustedRoot, error) {
+	if len(b) > MaxTrustedRootBytes {
+		return nil, fmt.Errorf("trusted root: larger than %d bytes", MaxTrustedRootBytes)
+	}
+	tr, err := root.NewTrustedRootFromJSON(b)
+	if err != nil {
+		return nil, fmt.Errorf("trusted root: %w", err)
 	}
 	return tr, nil
 }

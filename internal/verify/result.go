@@ -2,7 +2,12 @@
 // says, check by check, what was verified and what verdict follows.
 package verify
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Status is the outcome of one check.
 type Status string
@@ -203,4 +208,21 @@ func InputError(name, mode string, err error) *Result {
 	res := &Result{Bundle: name, Mode: mode, Verdict: VerdictPassed}
 	res.add(Check{Name: CheckArchive, Title: titles[CheckArchive], Status: StatusError, Verdict: VerdictError, Detail: err.Error()})
 	return res
+}
+
+// ParseMaxAge parses a maximum age: a Go duration ("8760h") or whole days
+// ("365d"); "0" disables the freshness limit.
+func ParseMaxAge(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("bad age %q: want e.g. 365d or 8760h", v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad age %q: want e.g. 365d or 8760h", v)
+	}
+	return d, nil
 }

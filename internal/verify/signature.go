@@ -98,6 +98,8 @@ func explainSignatureError(err error, sb *bundle.Bundle, tm root.TrustedMaterial
 		return errors.New("no trusted signing time: the bundle has neither a valid Rekor signed entry timestamp nor a valid RFC 3161 timestamp from the trusted root")
 	case strings.Contains(msg, "SCT"):
 		return fmt.Errorf("the certificate carries no valid SCT from a CT log of the trusted root (%s)", oneLine(msg))
+	case strings.Contains(msg, "calculated root") || strings.Contains(msg, "inclusion proof"):
+		return errors.New("the Rekor inclusion proof does not verify: the log entry, its proof hashes or its checkpoint were altered")
 	case strings.Contains(msg, "provided artifact digest does not match any digest in statement"):
 		return errors.New("the signed Statement's subject is not the sha256 of the bundle's recipe.yaml")
 	}
