@@ -543,11 +543,11 @@ type tamperFailingReader struct {
 	n    int
 }
 
-var tamperIOErr = errors.New("tamper: simulated I/O failure")
+var errTamperIO = errors.New("tamper: simulated I/O failure")
 
 func (r *tamperFailingReader) Read(p []byte) (int, error) {
 	if r.n <= 0 {
-		return 0, tamperIOErr
+		return 0, errTamperIO
 	}
 	k := min(len(p), r.n, len(r.data))
 	copy(p, r.data[:k])
@@ -1107,7 +1107,7 @@ func tamperCases() []tamperCase {
 		}, verdict: verify.VerdictInvalid, check: verify.CheckArchive},
 		{name: "reader fails mid-stream", reader: func(t *testing.T, fx *tamperFixture) io.Reader {
 			return &tamperFailingReader{data: fx.bundle, n: len(fx.bundle) / 2}
-		}, verdict: verify.VerdictError, check: verify.CheckArchive, detail: tamperIOErr.Error()},
+		}, verdict: verify.VerdictError, check: verify.CheckArchive, detail: errTamperIO.Error()},
 
 		// --- --recipe ---
 		{name: "recipe file is the input recipe", recipe: func(t *testing.T, fx *tamperFixture) []byte { return fx.h100.recipe },
