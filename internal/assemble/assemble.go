@@ -6,14 +6,18 @@ package assemble
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/aicr/verify-evidence/internal/archive"
 	"github.com/aicr/verify-evidence/internal/bom"
+	"github.com/aicr/verify-evidence/internal/fingerprint"
 	"github.com/aicr/verify-evidence/internal/schema"
 )
 
@@ -39,9 +43,14 @@ type Inputs struct {
 	AICRVersion             string
 	ValidatorCatalogVersion string
 	ValidatorImages         []schema.ValidatorImage
-	Fingerprint             schema.Fingerprint
-	CriteriaMatch           schema.CriteriaMatch
-	Redaction               *schema.Redaction
+	// RawSnapshot is the snapshot before minimisation; the fingerprint is
+	// computed from it when set, else from Snapshot.
+	RawSnapshot []byte
+	// Fingerprint and CriteriaMatch are computed with internal/fingerprint (the
+	// verifier's own implementation) when left zero; set them only to override.
+	Fingerprint   schema.Fingerprint
+	CriteriaMatch schema.CriteriaMatch
+	Redaction     *schema.Redaction
 }
 
 // StreamFile is a large extra file that is read twice: once to hash, once to write.
@@ -134,6 +143,9 @@ func Build(in Inputs) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := computeFingerprint(&in); err != nil {
+		return nil, err
+	}
 	images := append([]schema.ValidatorImage{}, in.ValidatorImages...)
 	sort.Slice(images, func(i, j int) bool { return images[i].Image < images[j].Image })
 	pred := &schema.Predicate{
@@ -160,6 +172,57 @@ func Build(in Inputs) (*Bundle, error) {
 	files[schema.FileManifest] = manifestBytes
 	files[schema.FileStatement] = append(append([]byte{}, stmt...), '\n')
 	return &Bundle{Files: files, Streams: streams, Predicate: pred, Statement: stmt}, nil
+}
+
+// computeFingerprint fills the fingerprint and criteria match the way the
+// verifier recomputes them, unless the caller set them.
+func computeFingerprint(in *Inputs) error {
+	if in.Fingerprint == (schema.Fingerprint{}) {
+		src := in.RawSnapshot
+		if src == nil {
+			src = in.Snapshot
+		}
+		fp, err := fingerprint.Compute(src)
+		if err != nil {
+			return err
+		}
+		in.Fingerprint = fp
+	}
+	if in.CriteriaMatch.PerDimension == nil {
+		crit, err := fingerprint.CriteriaFromRecipe(in.Recipe)
+		if err != nil {
+			return err
+		}
+		in.CriteriaMatch = fingerprint.Match(crit, in.Fingerprint)
+	}
+	return nil
+}
+
+// LoadInputs reads the inputs of a bundle from a folder laid out like
+// testdata/examples/inputs/<name>: recipe.yaml, snapshot.yaml, bom.cdx.json and
+// ctrf/<phase>.json (at least one). Other fields are the caller's to set.
+func LoadInputs(dir, recipeName string) (Inputs, error) {
+	in := Inputs{RecipeName: recipeName, CTRF: map[string][]byte{}}
+	var err error
+	for _, f := range []struct {
+		name string
+		dst  *[]byte
+	}{{schema.FileRecipe, &in.Recipe}, {schema.FileSnapshot, &in.Snapshot}, {schema.FileBOM, &in.BOM}} {
+		if *f.dst, err = os.ReadFile(filepath.Join(dir, f.name)); err != nil {
+			return in, fmt.Errorf("inputs: %w", err)
+		}
+	}
+	for _, phase := range schema.Phases() {
+		b, err := os.ReadFile(filepath.Join(dir, schema.CTRFPath(phase)))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return in, fmt.Errorf("inputs: %w", err)
+		}
+		in.CTRF[phase] = b
+	}
+	return in, nil
 }
 
 func checkExtraPath(p string, files map[string][]byte) error {

@@ -16,8 +16,6 @@ import (
 
 	"github.com/aicr/verify-evidence/internal/assemble"
 	"github.com/aicr/verify-evidence/internal/benchdata"
-	"github.com/aicr/verify-evidence/internal/fingerprint"
-	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/sigstoretest"
 )
 
@@ -58,38 +56,16 @@ func run(sizeArg, inputs, out string) error {
 	if err != nil {
 		return err
 	}
-	read := func(name string) []byte {
-		b, rerr := os.ReadFile(filepath.Join(inputs, name))
-		if rerr != nil && err == nil {
-			err = rerr
-		}
-		return b
-	}
-	recipe, snapshot, bomBytes := read("recipe.yaml"), read("snapshot.yaml"), read("bom.cdx.json")
-	ctrf := map[string][]byte{}
-	for _, p := range schema.Phases() {
-		ctrf[p] = read("ctrf/" + p + ".json")
-	}
-	if err != nil {
-		return err
-	}
-	fp, err := fingerprint.Compute(snapshot)
-	if err != nil {
-		return err
-	}
-	crit, err := fingerprint.CriteriaFromRecipe(recipe)
+	in, err := assemble.LoadInputs(inputs, "h100-eks-ubuntu-training")
 	if err != nil {
 		return err
 	}
 	attested := time.Date(2026, 11, 20, 9, 58, 0, 0, time.UTC)
-	b, err := assemble.Build(assemble.Inputs{
-		Recipe: recipe, RecipeName: "h100-eks-ubuntu-training", Snapshot: snapshot, BOM: bomBytes, CTRF: ctrf,
-		Streams: []assemble.StreamFile{{Path: "logs/validation.log", Open: func() (io.ReadCloser, error) {
-			return io.NopCloser(benchdata.NewLog(size, benchdata.Seed)), nil
-		}}},
-		AttestedAt: attested, AICRVersion: "v0.18.0",
-		Fingerprint: fp, CriteriaMatch: fingerprint.Match(crit, fp),
-	})
+	in.AttestedAt, in.AICRVersion = attested, "v0.18.0"
+	in.Streams = []assemble.StreamFile{{Path: "logs/validation.log", Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(benchdata.NewLog(size, benchdata.Seed)), nil
+	}}}
+	b, err := assemble.Build(in)
 	if err != nil {
 		return err
 	}

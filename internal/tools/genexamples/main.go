@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/aicr/verify-evidence/internal/assemble"
-	"github.com/aicr/verify-evidence/internal/fingerprint"
 	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/sigstoretest"
 )
@@ -102,53 +101,17 @@ func (s signer) SignStatement(ctx context.Context, stmt []byte) ([]byte, error) 
 }
 
 func build(dir string, ex example) (*assemble.Bundle, error) {
-	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
-	recipe, err := read("recipe.yaml")
+	in, err := assemble.LoadInputs(dir, ex.name)
 	if err != nil {
 		return nil, err
 	}
-	snapshot, err := read("snapshot.yaml")
-	if err != nil {
-		return nil, err
+	in.AttestedAt = ex.attestedAt
+	in.AICRVersion = "v0.18.0"
+	in.ValidatorCatalogVersion = "v0.18.0"
+	in.ValidatorImages = []schema.ValidatorImage{
+		{Image: "ghcr.io/nvidia/aicr-validators/performance:v0.18.0"},
+		{Image: "ghcr.io/nvidia/aicr-validators/deployment:v0.18.0"},
+		{Image: "ghcr.io/nvidia/aicr-validators/conformance:v0.18.0"},
 	}
-	bomBytes, err := read("bom.cdx.json")
-	if err != nil {
-		return nil, err
-	}
-	ctrf := map[string][]byte{}
-	for _, p := range schema.Phases() {
-		b, err := read(filepath.Join("ctrf", p+".json"))
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		ctrf[p] = b
-	}
-	fp, err := fingerprint.Compute(snapshot)
-	if err != nil {
-		return nil, err
-	}
-	crit, err := fingerprint.CriteriaFromRecipe(recipe)
-	if err != nil {
-		return nil, err
-	}
-	return assemble.Build(assemble.Inputs{
-		Recipe:                  recipe,
-		RecipeName:              ex.name,
-		Snapshot:                snapshot,
-		BOM:                     bomBytes,
-		CTRF:                    ctrf,
-		AttestedAt:              ex.attestedAt,
-		AICRVersion:             "v0.18.0",
-		ValidatorCatalogVersion: "v0.18.0",
-		ValidatorImages: []schema.ValidatorImage{
-			{Image: "ghcr.io/nvidia/aicr-validators/performance:v0.18.0"},
-			{Image: "ghcr.io/nvidia/aicr-validators/deployment:v0.18.0"},
-			{Image: "ghcr.io/nvidia/aicr-validators/conformance:v0.18.0"},
-		},
-		Fingerprint:   fp,
-		CriteriaMatch: fingerprint.Match(crit, fp),
-	})
+	return assemble.Build(in)
 }
