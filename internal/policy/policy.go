@@ -123,7 +123,7 @@ func Parse(b []byte) (*Policy, error) {
 	dec.KnownFields(true)
 	var f File
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
+		return nil, fmt.Errorf("policy: %s", oneLine(err.Error()))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -242,4 +242,9 @@ func Merge(a, b *Policy) *Policy {
 		out.rules = append(out.rules, p.rules...)
 	}
 	return out
+}
+
+// oneLine folds a multi-line error (yaml.TypeError lists one problem a line).
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, ":\n", ";")), " ")
 }
