@@ -14,4 +14,33 @@ if ! "$TOOLS_BIN/cosign" version >/dev/null 2>&1; then
   GOBIN="$TOOLS_BIN" go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3
 fi
 
+# --- npm test fixtures (internal/github/githubtest) ---
+# GitHub's REST OpenAPI description (@octokit/openapi) and real webhook payloads
+# (@octokit/webhooks-examples), pinned with integrity hashes in
+# internal/github/githubtest/npm/package-lock.json (the one place for their
+# versions), installed once with npm ci into the cache and reused while that lock
+# file is unchanged. Without them the GitHub fake skips OpenAPI validation, except
+# under CI=true, where the tests fail.
+NPM_FIXTURES=${VERIFY_EVIDENCE_NPM:-${XDG_CACHE_HOME:-$HOME/.cache}/verify-evidence/npm}
+NPM_PINS=internal/github/githubtest/npm
+if ! cmp -s "$NPM_PINS/package-lock.json" "$NPM_FIXTURES/package-lock.json" ||
+  [ ! -f "$NPM_FIXTURES/node_modules/@octokit/openapi/package.json" ] ||
+  [ ! -f "$NPM_FIXTURES/node_modules/@octokit/webhooks-examples/package.json" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "scripts/test.sh: installing the npm test fixtures into $NPM_FIXTURES (one time, about 10 seconds)" >&2
+    mkdir -p "$NPM_FIXTURES"
+    cp "$NPM_PINS/package.json" "$NPM_PINS/package-lock.json" "$NPM_FIXTURES/"
+    if ! npm ci --prefix "$NPM_FIXTURES" --ignore-scripts --no-audit --no-fund --loglevel=error; then
+      rm -f "$NPM_FIXTURES/package-lock.json" # retry next time
+      echo "scripts/test.sh: npm ci failed; GitHub OpenAPI validation will be skipped" >&2
+      [ "${CI:-}" != "true" ] || exit 1
+    fi
+  else
+    echo "scripts/test.sh: npm not found; GitHub OpenAPI validation will be skipped" >&2
+    [ "${CI:-}" != "true" ] || exit 1
+  fi
+fi
+export VERIFY_EVIDENCE_NPM="$NPM_FIXTURES"
+# --- end npm test fixtures ---
+
 go test -count=1 -timeout 30m "$@" ./...

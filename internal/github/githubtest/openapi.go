@@ -1,0 +1,378 @@
+package githubtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// Description is GitHub's REST API description (api.github.com, from the
+// pinned @octokit/openapi npm package) pruned to the endpoints the fake
+// serves, ready to validate exchanges with kin-openapi.
+type Description struct {
+	// Version is the @octokit/openapi version it was read from.
+	Version string
+	// File is the description file it was read from.
+	File string
+
+	doc    *openapi3.T
+	router routers.Router
+}
+
+// The description is large (13 MB of JSON): read and prune it once per
+// process.
+var (
+	descOnce sync.Once
+	descVal  *Description
+	descErr  error
+)
+
+// LoadDescription returns the pruned description, loading it on first use.
+// The error wraps [ErrFixturesMissing] when the npm package is absent.
+func LoadDescription() (*Description, error) {
+	descOnce.Do(func() { descVal, descErr = loadDescription() })
+	return descVal, descErr
+}
+
+func loadDescription() (*Description, error) {
+	file, version, err := packageFile(openAPIPackage, openAPIFile)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("githubtest: reading %s: %w", file, err)
+	}
+	pruned, err := pruneDescription(raw, Endpoints())
+	if err != nil {
+		return nil, fmt.Errorf("githubtest: pruning %s: %w", file, err)
+	}
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromData(pruned)
+	if err != nil {
+		return nil, fmt.Errorf("githubtest: loading %s: %w", file, err)
+	}
+	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
+		return nil, fmt.Errorf("githubtest: %s (pruned) is not a valid OpenAPI document: %w", file, err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("githubtest: routing %s: %w", file, err)
+	}
+	return &Description{Version: version, File: file, doc: doc, router: router}, nil
+}
+
+// pruneDescription keeps, of the OpenAPI document raw, the operations named
+// by endpoints and the components they reference (transitively), without
+// the examples. The result is a much smaller, self-contained document.
+func pruneDescription(raw []byte, endpoints []string) ([]byte, error) {
+	// One pass over the 13 MB: the operations and components stay raw until
+	// needed.
+	var top struct {
+		OpenAPI    json.RawMessage                       `json:"openapi"`
+		Info       json.RawMessage                       `json:"info"`
+		Servers    json.RawMessage                       `json:"servers"`
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components map[string]map[string]json.RawMessage `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return nil, err
+	}
+	paths, components := top.Paths, top.Components
+
+	keptPaths := map[string]map[string]any{}
+	need := map[string]bool{} // "#/components/kind/name"
+	var queue []string
+	collect := func(v any) {
+		walkRefs(v, func(ref string) {
+			if !need[ref] {
+				need[ref] = true
+				queue = append(queue, ref)
+			}
+		})
+	}
+	for _, e := range endpoints {
+		method, path := splitEndpoint(e)
+		item, ok := paths[path]
+		if !ok {
+			return nil, fmt.Errorf("no path %s", path)
+		}
+		opRaw, ok := item[strings.ToLower(method)]
+		if !ok {
+			return nil, fmt.Errorf("no operation %s", e)
+		}
+		op, err := decodeJSON(opRaw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e, err)
+		}
+		dropExamples(op)
+		collect(op)
+		if keptPaths[path] == nil {
+			keptPaths[path] = map[string]any{}
+			if p, ok := item["parameters"]; ok {
+				params, err := decodeJSON(p)
+				if err != nil {
+					return nil, fmt.Errorf("%s parameters: %w", path, err)
+				}
+				collect(params)
+				keptPaths[path]["parameters"] = params
+			}
+		}
+		keptPaths[path][strings.ToLower(method)] = op
+	}
+
+	keptComponents := map[string]map[string]any{}
+	for len(queue) > 0 {
+		ref := queue[0]
+		queue = queue[1:]
+		kind, name, ok := strings.Cut(strings.TrimPrefix(ref, "#/components/"), "/")
+		if !ok || !strings.HasPrefix(ref, "#/components/") || strings.Contains(name, "/") {
+			return nil, fmt.Errorf("unsupported reference %q", ref)
+		}
+		name = unescapePointer(name)
+		c, ok := components[kind][name]
+		if !ok {
+			return nil, fmt.Errorf("dangling reference %q", ref)
+		}
+		v, err := decodeJSON(c)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ref, err)
+		}
+		dropExamples(v)
+		collect(v)
+		if keptComponents[kind] == nil {
+			keptComponents[kind] = map[string]any{}
+		}
+		keptComponents[kind][name] = v
+	}
+
+	return json.Marshal(map[string]any{
+		"openapi":    top.OpenAPI,
+		"info":       top.Info,
+		"servers":    top.Servers,
+		"paths":      keptPaths,
+		"components": keptComponents,
+	})
+}
+
+// decodeJSON decodes raw keeping numbers exact.
+func decodeJSON(raw json.RawMessage) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// walkRefs calls f with every "$ref" string in v.
+func walkRefs(v any, f func(string)) {
+	switch v := v.(type) {
+	case map[string]any:
+		if r, ok := v["$ref"].(string); ok {
+			f(r)
+		}
+		for _, c := range v {
+			walkRefs(c, f)
+		}
+	case []any:
+		for _, c := range v {
+			walkRefs(c, f)
+		}
+	}
+}
+
+// dropExamples removes the "examples" of media types and parameters (they
+// reference large example components and do not take part in validation).
+// Schema properties that happen to be named "examples" are left alone.
+func dropExamples(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if content, ok := v["content"].(map[string]any); ok {
+			for _, mt := range content {
+				if m, ok := mt.(map[string]any); ok {
+					delete(m, "examples")
+				}
+			}
+		}
+		if _, isParam := v["in"].(string); isParam {
+			delete(v, "examples")
+		}
+		for k, c := range v {
+			if k == "properties" {
+				for _, p := range c.(map[string]any) {
+					dropExamples(p)
+				}
+				continue
+			}
+			dropExamples(c)
+		}
+	case []any:
+		for _, c := range v {
+			dropExamples(c)
+		}
+	}
+}
+
+// unescapePointer undoes JSON pointer escaping of one reference token.
+func unescapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+}
+
+// Exchange is one request and its response, as the fake saw them.
+type Exchange struct {
+	// Request is the request as received; its URL path may carry the API
+	// prefix (e.g. /api/v3), which Prefix names.
+	Request *http.Request
+	Prefix  string
+	// RequestBody is the request's body.
+	RequestBody []byte
+	// Status, Header and Body are the response.
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Validate checks the exchange against the description: the request
+// (path, query parameters, body) and the response (status, headers, body).
+// It returns one error per problem found, each naming the operation.
+//
+// Responses are checked strictly when successful: the status must be
+// documented and the body must match its schema. Error statuses the
+// description omits (GitHub documents few of the 403, 429 and 5xx it
+// sends) are accepted; documented ones are checked. Raw media types
+// (Accept: application/vnd.github.raw) are not described, so only the
+// status and headers of such responses are checked.
+func (d *Description) Validate(x *Exchange) []error {
+	ctx := context.Background()
+	req, err := d.canonicalRequest(x)
+	if err != nil {
+		return []error{err}
+	}
+	route, pathParams, err := d.router.FindRoute(req)
+	if err != nil {
+		return []error{fmt.Errorf("%s %s: not an operation of GitHub's REST API description: %w", x.Request.Method, req.URL.Path, err)}
+	}
+	name := route.Operation.OperationID
+	if name == "" {
+		name = route.Method + " " + route.Path
+	}
+	opts := &openapi3filter.Options{
+		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+		MultiError:          true,
+		SkipSettingDefaults: true,
+	}
+	opts.WithCustomSchemaErrorFunc(schemaError)
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route, Options: opts}
+	var errs []error
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		errs = append(errs, fmt.Errorf("request %s (%s): %s", name, describe(req), flatten(err)))
+	}
+
+	respOpts := *opts
+	respOpts.IncludeResponseStatus = x.Status < 400
+	if !isJSON(x.Header.Get("Content-Type")) {
+		respOpts.ExcludeResponseBody = true
+	}
+	rin := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 x.Status,
+		Header:                 x.Header,
+		Body:                   io.NopCloser(bytes.NewReader(x.Body)),
+		Options:                &respOpts,
+	}
+	if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
+		errs = append(errs, fmt.Errorf("response %d to %s (%s): %s", x.Status, name, describe(req), flatten(err)))
+	}
+	return errs
+}
+
+// canonicalRequest rebuilds the exchange's request as if sent to the
+// description's server (https://api.github.com), without the API prefix.
+func (d *Description) canonicalRequest(x *Exchange) (*http.Request, error) {
+	server := "https://api.github.com"
+	if len(d.doc.Servers) > 0 {
+		server = strings.TrimSuffix(d.doc.Servers[0].URL, "/")
+	}
+	p := x.Request.URL.EscapedPath()
+	if x.Prefix != "" {
+		if !strings.HasPrefix(p, x.Prefix+"/") {
+			return nil, fmt.Errorf("%s %s: outside the API prefix %s", x.Request.Method, p, x.Prefix)
+		}
+		p = strings.TrimPrefix(p, x.Prefix)
+	}
+	u, err := url.Parse(server + p)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", x.Request.Method, p, err)
+	}
+	u.RawQuery = x.Request.URL.RawQuery
+	req, err := http.NewRequestWithContext(context.Background(), x.Request.Method, u.String(), bytes.NewReader(x.RequestBody))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = x.Request.Header.Clone()
+	if len(x.RequestBody) == 0 {
+		req.Body = http.NoBody
+	}
+	return req, nil
+}
+
+// schemaError renders a schema violation briefly: where, why, and the
+// offending value (cut), without the schema itself.
+func schemaError(e *openapi3.SchemaError) string {
+	if e.Reason == "" {
+		return "" // kin-openapi's own message
+	}
+	v, _ := json.Marshal(e.Value)
+	if len(v) > 80 {
+		v = append(v[:77:77], "..."...)
+	}
+	return fmt.Sprintf("at /%s: %s (value %s)", strings.Join(e.JSONPointer(), "/"), e.Reason, v)
+}
+
+// describe names a request briefly for messages.
+func describe(r *http.Request) string {
+	s := r.Method + " " + r.URL.Path
+	if r.URL.RawQuery != "" {
+		s += "?" + r.URL.RawQuery
+	}
+	return s
+}
+
+// isJSON reports whether a Content-Type is JSON.
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// flatten renders a (multi-)error from kin-openapi on one line, problems
+// sorted.
+func flatten(err error) string {
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		var parts []string
+		for _, e := range me {
+			parts = append(parts, flatten(e))
+		}
+		sort.Strings(parts)
+		return strings.Join(parts, "; ")
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
