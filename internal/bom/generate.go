@@ -74,7 +74,7 @@ func FromRecipe(recipeYAML []byte, name string, at time.Time) ([]byte, error) {
 	doc.Metadata = &cdx.Metadata{
 		Timestamp: at.UTC().Format(time.RFC3339),
 		Component: &cdx.Component{Type: cdx.ComponentTypeApplication, Name: name, BOMRef: "recipe:" + name},
-		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "verify-evidence emit"}}},
+		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "verify-evidence emit"}}},
 	}
 	doc.Components = &comps
 	var buf bytes.Buffer

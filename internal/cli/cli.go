@@ -66,7 +66,9 @@ The JSON report (--format json) carries the same verdict in "verdict".
 
 // Run executes the command line args (without the program name) and returns the exit code.
 func Run(ctx context.Context, args []string, stdio IO) int {
-	// ACTION-ENV
+	if len(args) == 0 && stdio.Getenv != nil && stdio.Getenv("GITHUB_ACTIONS") == "true" {
+		return runAction(ctx, nil, stdio)
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stdio.Stderr, usageText)
 		return ExitUsage
@@ -76,7 +78,8 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 		return runInspect(ctx, args[1:], stdio)
 	case "verify":
 		return runVerify(ctx, args[1:], stdio)
-	// ACTION-CASE
+	case "action":
+		return runAction(ctx, args[1:], stdio)
 	case "version", "--version":
 		v := stdio.Version
 		if v == "" {

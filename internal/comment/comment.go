@@ -38,6 +38,8 @@ type Difference struct {
 	Path       string `json:"path"`
 	PRSays     string `json:"prSays"`
 	BundleSays string `json:"bundleSays"`
+	// SetBy is the overlay that set PRSays, for an overlay check.
+	SetBy string `json:"setBy,omitempty"`
 }
 
 // RecipeMatch is the recipe ↔ PR cross-check of one row.
@@ -240,9 +242,13 @@ func details(row Row) string {
 		b.WriteString("\n")
 	}
 	if m := row.Match; m != nil && len(m.Differences) > 0 {
-		fmt.Fprintf(&b, "Recipe ↔ PR (%s): %s\n\n| path | PR says | bundle says |\n|---|---|---|\n", Text(m.Kind), Text(m.Summary))
+		fmt.Fprintf(&b, "Recipe ↔ PR (%s): %s\n\n| path | PR says | bundle says | set by |\n|---|---|---|---|\n", Text(m.Kind), Text(m.Summary))
 		for _, d := range m.Differences {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", Code(d.Path), Text(d.PRSays), Text(d.BundleSays))
+			setBy := "—"
+			if d.SetBy != "" {
+				setBy = Code(d.SetBy)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", Code(d.Path), Text(d.PRSays), Text(d.BundleSays), setBy)
 		}
 		b.WriteString("\n")
 	}

@@ -1,0 +1,44 @@
+// Command emit packages the evidence of an AICR recipe validation into a signed
+// evidence-bundle.tar.gz (format v1, docs/bundle-format.md): canonical recipe,
+// cluster snapshot (client-go + NVML), CTRF test reports and a CycloneDX BOM,
+// in an in-toto Statement signed keyless with Sigstore.
+//
+// It is its own binary, built with cgo where NVML is used; the verifier stays a
+// static binary that never links NVML.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/aicr/verify-evidence/internal/emit"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context) int {
+	opts, err := emit.Parse(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return emit.ExitOK
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "emit: %v\n", err)
+		return emit.ExitUsage
+	}
+	env := emit.Env{Stderr: os.Stderr, Terminal: emit.IsTerminal(os.Stderr), Getenv: os.Getenv}
+	if err := emit.Run(ctx, opts, env); err != nil {
+		fmt.Fprintf(os.Stderr, "emit: %v\n", err)
+		return emit.ExitError
+	}
+	return emit.ExitOK
+}

@@ -1,0 +1,575 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/aicr/verify-evidence/internal/archive"
+	"github.com/aicr/verify-evidence/internal/comment"
+	"github.com/aicr/verify-evidence/internal/diff"
+	"github.com/aicr/verify-evidence/internal/github"
+	"github.com/aicr/verify-evidence/internal/policy"
+	"github.com/aicr/verify-evidence/internal/schema"
+	"github.com/aicr/verify-evidence/internal/trust"
+	"github.com/aicr/verify-evidence/internal/verify"
+)
+
+// GitHub is what the action needs from the GitHub REST API.
+type GitHub interface {
+	PullRequest(ctx context.Context, repo github.Repo, number int) (*github.PullRequest, error)
+	PullRequestFiles(ctx context.Context, repo github.Repo, number int) (*github.FileList, error)
+	Blob(ctx context.Context, repo github.Repo, sha string, maxBytes int64) ([]byte, error)
+	Tree(ctx context.Context, repo github.Repo, treeish string) (map[string]github.TreeEntry, bool, error)
+	PullRequestsForCommit(ctx context.Context, repo github.Repo, sha string) ([]github.PullRequest, error)
+	UpsertStickyComment(ctx context.Context, repo github.Repo, number int, marker, body, botLogin string) (int64, github.CommentAction, error)
+	Calls() int
+}
+
+// Limits on what the action reads from a PR.
+const (
+	MaxBundleBytes = 100 << 20 // GitHub's blob API serves at most 100 MB
+	MaxRecipeBytes = schema.MaxRecipeBytes
+	MaxPolicyBytes = policy.MaxPolicyBytes
+	MaxTrustBytes  = trust.MaxTrustedRootBytes
+)
+
+// Target is the pull request the action reports on.
+type Target struct {
+	Repo github.Repo
+	PR   *github.PullRequest
+}
+
+// Runner carries one run of the action.
+type Runner struct {
+	In     Inputs
+	GH     GitHub
+	Repo   github.Repo
+	RunURL string
+	// Log receives progress lines; untrusted text in them is neutralised by the caller.
+	Log func(format string, args ...any)
+	// ReadFile reads a workspace file (trusted-root, policy given as workspace paths).
+	ReadFile func(path string, limit int64) ([]byte, error)
+}
+
+// headTree answers questions about the PR head from the changed-file list first
+// and the Git tree only when needed (one call, cached), reading blobs through the API.
+type headTree struct {
+	ctx     context.Context
+	gh      GitHub
+	repo    github.Repo
+	headSHA string
+	changed map[string]github.ChangedFile
+	tree    map[string]github.TreeEntry
+	treeErr error
+	loaded  bool
+	// blobs caches what was read, by blob SHA: planning and verification
+	// read the same recipes.
+	blobs map[string][]byte
+	// only, when set, is the whole head as far as the plan's enumeration is
+	// concerned (see simpleChanges); nil means list the Git tree.
+	only []string
+}
+
+// Files implements diff.Enumerator: every regular file at the PR head.
+func (h *headTree) Files(ctx context.Context) ([]string, error) {
+	if h.only != nil {
+		return h.only, nil
+	}
+	h.loadTree()
+	if h.treeErr != nil {
+		return nil, h.treeErr
+	}
+	out := make([]string, 0, len(h.tree))
+	for p, e := range h.tree {
+		if e.Type == "blob" {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Size implements diff.Sizer from the tree listing.
+func (h *headTree) Size(p string) (int64, bool) {
+	if _, ok := h.changed[p]; ok && !h.loaded {
+		return 0, false
+	}
+	h.loadTree()
+	e, ok := h.tree[p]
+	if !ok || e.Type != "blob" {
+		return 0, false
+	}
+	return e.Size, true
+}
+
+func (h *headTree) loadTree() {
+	if h.loaded {
+		return
+	}
+	h.loaded = true
+	tree, truncated, err := h.gh.Tree(h.ctx, h.repo, h.headSHA)
+	if err == nil && truncated {
+		err = errors.New("the PR head tree is too large for the Git trees API (truncated)")
+	}
+	h.tree, h.treeErr = tree, err
+}
+
+// blobSHA returns the blob of path at the PR head, or "" when it does not exist there.
+func (h *headTree) blobSHA(p string) (string, error) {
+	if f, ok := h.changed[p]; ok {
+		if f.Status == github.FileStatus("removed") {
+			return "", nil
+		}
+		return f.BlobSHA, nil
+	}
+	h.loadTree()
+	if h.treeErr != nil {
+		return "", h.treeErr
+	}
+	e, ok := h.tree[p]
+	if !ok {
+		return "", nil
+	}
+	if e.Type != "blob" || e.Mode == "120000" || e.Mode == "160000" {
+		return "", fmt.Errorf("%s at the PR head is not a regular file (mode %s)", p, e.Mode)
+	}
+	return e.BlobSHA, nil
+}
+
+// Exists implements diff.Lister.
+func (h *headTree) Exists(p string) bool {
+	sha, err := h.blobSHA(p)
+	return err == nil && sha != ""
+}
+
+// Read implements diff.Lister with bounded reads.
+func (h *headTree) Read(ctx context.Context, p string) ([]byte, error) {
+	return h.read(ctx, p, MaxRecipeBytes)
+}
+
+func (h *headTree) read(ctx context.Context, p string, limit int64) ([]byte, error) {
+	sha, err := h.blobSHA(p)
+	if err != nil {
+		return nil, err
+	}
+	if sha == "" {
+		return nil, fmt.Errorf("%s: %w", p, os.ErrNotExist)
+	}
+	if b, ok := h.blobs[sha]; ok {
+		if int64(len(b)) > limit {
+			return nil, fmt.Errorf("%s: larger than %d bytes", p, limit)
+		}
+		return b, nil
+	}
+	b, err := h.gh.Blob(ctx, h.repo, sha, limit)
+	if err != nil {
+		return nil, err
+	}
+	if h.blobs == nil {
+		h.blobs = map[string][]byte{}
+	}
+	h.blobs[sha] = b
+	return b, nil
+}
+
+// Verify runs the whole verification of a PR and returns the report.
+func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) {
+	rep := &comment.Report{Repository: t.Repo.String(), PR: t.PR.Number, HeadSHA: t.PR.HeadSHA, RunURL: r.RunURL}
+	files, err := r.GH.PullRequestFiles(ctx, t.Repo, t.PR.Number)
+	if err != nil {
+		return nil, fmt.Errorf("list the PR's files: %w", err)
+	}
+	if files.Truncated {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("The PR changes more than GitHub's API lists (%d files returned, the cap is 3,000): recipes beyond the cap were not seen. Split the PR.", len(files.Files)))
+	}
+	head := &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.HeadSHA, changed: map[string]github.ChangedFile{}}
+	var changes []diff.Change
+	for _, f := range files.Files {
+		head.changed[f.Path] = f
+		changes = append(changes, diff.Change{Path: f.Path, PreviousPath: f.PreviousPath, Status: diff.Status(f.Status), BlobSHA: f.BlobSHA})
+	}
+	head.only = r.simpleChanges(ctx, head, files.Files)
+	plan, err := diff.NewPlanContext(ctx, changes, head, diff.Config{RecipeGlobs: r.In.RecipePaths, EvidenceDir: r.In.EvidenceDir})
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	r.resolveOrphans(ctx, head, plan)
+	v, verr := r.verifier(ctx, t)
+	for _, it := range plan.Items {
+		rep.Rows = append(rep.Rows, r.verifyItem(ctx, head, plan, v, verr, it))
+	}
+	for _, it := range plan.Uncovered {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s has no evidence bundle but this PR affects it (%s)", firstNonEmpty(it.RecipeName, it.RecipePath), it.Reason))
+	}
+	if plan.PolicyChanged {
+		rep.Notes = append(rep.Notes, "this PR changes the signer policy; it is not used to judge this PR (the policy is read from the base commit or the workflow's workspace)")
+	}
+	rep.Notes = append(rep.Notes, plan.Notes...)
+	for _, it := range plan.Missing {
+		rep.Rows = append(rep.Rows, comment.Row{Recipe: it.RecipeName, RecipePath: it.RecipePath, BundlePath: it.BundlePath, Reason: it.Reason,
+			Outcome: comment.OutcomeMissing, Verdict: verify.VerdictPassed,
+			Detail: fmt.Sprintf("the recipe changed but the PR head has no bundle at %s", it.BundlePath)})
+	}
+	for _, it := range plan.Orphans {
+		detail := "a bundle whose recipe does not exist at the PR head: nothing to verify it against"
+		if it.Reason != "" {
+			detail = it.Reason
+		}
+		rep.Rows = append(rep.Rows, comment.Row{Recipe: firstNonEmpty(it.RecipeName, path.Base(path.Dir(it.BundlePath))), BundlePath: it.BundlePath,
+			Outcome: comment.OutcomeOrphan, Verdict: verify.VerdictInvalid, Detail: detail})
+	}
+	for _, p := range plan.LFSPointers {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s is a Git LFS pointer: the bundle itself is not in the repository and cannot be verified through the API; commit the bundle without LFS", p))
+	}
+	for _, it := range plan.Removed {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("removed: %s", firstNonEmpty(it.RecipePath, it.BundlePath)))
+	}
+	sort.SliceStable(rep.Rows, func(i, j int) bool { return rep.Rows[i].Recipe < rep.Rows[j].Recipe })
+	rep.Tally()
+	return rep, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// simpleChanges returns the changed files when they alone decide the plan, so
+// that the head tree need not be listed and every recipe at the head read: every
+// changed recipe is a resolved recipe (kind RecipeResult, which nothing inherits
+// from), every changed bundle sits in the folder of a changed recipe's name, and
+// no other changed file lies under the recipes' root, where overlays, mixins and
+// values files live. Otherwise it returns nil and the plan lists the tree.
+func (r *Runner) simpleChanges(ctx context.Context, head *headTree, changed []github.ChangedFile) []string {
+	roots := map[string]bool{}
+	for _, g := range r.In.RecipePaths {
+		roots[strings.SplitN(g, "/", 2)[0]] = true
+	}
+	names := map[string]bool{}
+	var bundles []string
+	var out []string
+	for _, f := range changed {
+		if f.Status == github.FileStatus("removed") || f.Status == github.FileStatus("renamed") {
+			return nil
+		}
+		dir, file := path.Split(f.Path)
+		switch {
+		case strings.HasPrefix(f.Path, r.In.EvidenceDir+"/"):
+			if file != "evidence-bundle.tar.gz" || strings.Count(strings.TrimPrefix(dir, r.In.EvidenceDir+"/"), "/") != 1 {
+				return nil
+			}
+			bundles = append(bundles, path.Base(dir))
+		case isRecipeYAML(f.Path, r.In.RecipePaths):
+			b, err := head.Read(ctx, f.Path)
+			if err != nil {
+				return nil
+			}
+			kind, name := recipeKindName(b)
+			if kind != "RecipeResult" {
+				return nil
+			}
+			if name == "" {
+				name = strings.TrimSuffix(strings.TrimSuffix(file, ".yaml"), ".yml")
+			}
+			names[name] = true
+		case roots[strings.SplitN(f.Path, "/", 2)[0]]:
+			return nil
+		default:
+			continue
+		}
+		out = append(out, f.Path)
+	}
+	for _, b := range bundles {
+		if !names[b] {
+			return nil
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// isRecipeYAML reports whether p matches one of the recipe globs.
+func isRecipeYAML(p string, globs []string) bool {
+	if !strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml") {
+		return false
+	}
+	for _, g := range globs {
+		if diff.MatchGlob(g, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// recipeKindName reads kind and metadata.name of a recipe file, if it parses.
+func recipeKindName(b []byte) (kind, name string) {
+	c, err := schema.Canonical(b)
+	if err != nil {
+		return "", ""
+	}
+	var v struct {
+		Kind     string `yaml:"kind"`
+		Metadata struct {
+			Name string `yaml:"name"`
+		} `yaml:"metadata"`
+	}
+	if err := c.Root.Decode(&v); err != nil {
+		return "", ""
+	}
+	return v.Kind, v.Metadata.Name
+}
+
+// verifier builds the verifier once per run: trust root and policy come from the
+// workspace inputs or, for the default policy path, from the PR head.
+func (r *Runner) verifier(ctx context.Context, t Target) (*verify.Verifier, error) {
+	cfg := verify.Config{MaxAge: r.In.MaxAge}
+	if r.In.TrustedRoot != "" {
+		b, err := r.ReadFile(r.In.TrustedRoot, MaxTrustBytes)
+		if err != nil {
+			cfg.TrustError = fmt.Errorf("%w: input trusted-root: %w", trust.ErrUnavailable, err)
+		} else if tr, err := trust.FromJSON(b); err != nil {
+			return nil, fmt.Errorf("input trusted-root %s: %w", r.In.TrustedRoot, err)
+		} else {
+			cfg.Trust = tr
+		}
+	} else {
+		tr, err := trust.FromTUF(ctx, "")
+		cfg.Trust, cfg.TrustError = tr, err
+	}
+	pol, err := policy.FromFlags(r.In.Issuers, r.In.IdentityRegexps)
+	if err != nil {
+		return nil, fmt.Errorf("inputs certificate-oidc-issuer/certificate-identity-regexp: %w", err)
+	}
+	if b, err := r.policyBytes(ctx, t); err != nil {
+		return nil, err
+	} else if b != nil {
+		fp, err := policy.Parse(b)
+		if err != nil {
+			return nil, fmt.Errorf("input policy %s: %w", r.In.Policy, err)
+		}
+		pol = policy.Merge(pol, fp)
+	}
+	cfg.Policy = pol
+	return verify.New(cfg)
+}
+
+// policyBytes reads the signer policy. An explicit input is a file of the
+// workflow's workspace; the default path is read through the API at the PR's
+// BASE commit, never its head: a PR must not be able to rewrite the list of
+// signers it is judged by. A missing default policy is no policy.
+func (r *Runner) policyBytes(ctx context.Context, t Target) ([]byte, error) {
+	if r.In.PolicyExplicit {
+		b, err := r.ReadFile(r.In.Policy, MaxPolicyBytes)
+		if err != nil {
+			return nil, fmt.Errorf("input policy: %w", err)
+		}
+		return b, nil
+	}
+	base := &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.BaseSHA}
+	sha, err := base.blobSHA(r.In.Policy)
+	if err != nil {
+		return nil, fmt.Errorf("default policy %s at the base commit: %w", r.In.Policy, err)
+	}
+	if sha == "" {
+		return nil, nil
+	}
+	return r.GH.Blob(ctx, t.Repo, sha, MaxPolicyBytes)
+}
+
+// verifyItem fetches one bundle and its recipe from the PR head and verifies them.
+func (r *Runner) verifyItem(ctx context.Context, head *headTree, plan *diff.Plan, v *verify.Verifier, verr error, it diff.Item) comment.Row {
+	row := comment.Row{Recipe: it.RecipeName, RecipePath: it.RecipePath, BundlePath: it.BundlePath, Reason: it.Reason, Outcome: comment.OutcomeVerified}
+	if verr != nil {
+		row.Outcome, row.Verdict, row.Detail = comment.OutcomeUnreadable, verify.VerdictError, verr.Error()
+		return row
+	}
+	bundle, err := head.read(ctx, it.BundlePath, MaxBundleBytes)
+	if err != nil {
+		row.Outcome, row.Detail = comment.OutcomeUnreadable, fmt.Sprintf("could not fetch the bundle: %v", err)
+		row.Verdict = verify.VerdictError
+		if github.IsTooLarge(err) {
+			row.Verdict = verify.VerdictInvalid
+		}
+		return row
+	}
+	if diff.IsLFSPointer(bundle) {
+		row.Outcome, row.Verdict = comment.OutcomeUnreadable, verify.VerdictInvalid
+		row.Detail = "the bundle is a Git LFS pointer, not a bundle: commit the archive itself"
+		return row
+	}
+	var prRecipe []byte
+	if it.RecipePath != "" {
+		prRecipe, err = head.Read(ctx, it.RecipePath)
+		if err != nil {
+			row.Outcome, row.Verdict, row.Detail = comment.OutcomeUnreadable, verify.VerdictError, fmt.Sprintf("could not fetch the recipe: %v", err)
+			return row
+		}
+	}
+	res := v.Verify(ctx, bytes.NewReader(bundle), verify.Options{Name: it.BundlePath})
+	row.Result, row.Verdict = res, res.Verdict
+	if res.Recipe != nil && res.Recipe.Name != "" && res.Recipe.Name != it.RecipeName {
+		row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
+		row.Detail = fmt.Sprintf("the bundle is evidence for recipe %q, not %q", res.Recipe.Name, it.RecipeName)
+	}
+	if prRecipe != nil {
+		row.Match = r.crossCheck(ctx, plan, it, prRecipe, bundle)
+		if row.Match != nil && !row.Match.Match {
+			row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
+		}
+	}
+	return row
+}
+
+// crossCheck compares the PR's recipe with the bundle's.
+func (r *Runner) crossCheck(ctx context.Context, plan *diff.Plan, it diff.Item, prRecipe, bundle []byte) *comment.RecipeMatch {
+	canon, err := bundleRecipe(ctx, bundle)
+	if err != nil {
+		return &comment.RecipeMatch{Kind: "unreadable", Summary: err.Error()}
+	}
+	if m := r.resolvedCheck(it, canon); m != nil {
+		return m
+	}
+	cc, err := plan.CheckRecipe(ctx, it.RecipePath, prRecipe, canon, "")
+	if err != nil {
+		return &comment.RecipeMatch{Kind: "error", Summary: err.Error()}
+	}
+	m := &comment.RecipeMatch{Kind: string(cc.Kind), Match: cc.Match, Summary: cc.Summary}
+	for _, d := range cc.Differences {
+		m.Differences = append(m.Differences, comment.Difference{Path: d.Path, PRSays: d.PRSays, BundleSays: d.BundleSays, SetBy: d.SetBy})
+	}
+	return m
+}
+
+// resolvedCheck compares the bundle's recipe with a recipe an earlier workflow
+// step resolved with AICR's own resolver into resolved-recipes-dir. That folder
+// is read from the workflow's workspace, never from the PR: a PR must not be
+// able to supply the resolved recipe its bundle is compared with.
+func (r *Runner) resolvedCheck(it diff.Item, bundleRecipe *schema.CanonicalRecipe) *comment.RecipeMatch {
+	if r.In.ResolvedRecipesDir == "" {
+		return nil
+	}
+	b, err := r.ReadFile(path.Join(r.In.ResolvedRecipesDir, it.RecipeName+".yaml"), MaxRecipeBytes)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return &comment.RecipeMatch{Kind: "resolved-dir", Summary: err.Error()}
+	}
+	want, err := schema.Canonical(b)
+	if err != nil {
+		return &comment.RecipeMatch{Kind: "resolved-dir", Summary: err.Error()}
+	}
+	m := &comment.RecipeMatch{Kind: "resolved-dir", Match: want.Digest == bundleRecipe.Digest}
+	if m.Match {
+		m.Summary = "the bundle's recipe is the recipe AICR resolved (sha256 " + want.Digest[:12] + "…)"
+		return m
+	}
+	diffs, total := diff.Nodes(want.Root, bundleRecipe.Root)
+	m.Summary = fmt.Sprintf("the bundle's recipe differs from the recipe AICR resolved in %d place(s)", total)
+	for _, d := range diffs {
+		m.Differences = append(m.Differences, comment.Difference{Path: d.Path, PRSays: d.PRSays, BundleSays: d.BundleSays})
+	}
+	return m
+}
+
+// resolveOrphans reads the recipe name inside bundles whose folder names no
+// recipe, so the plan can verify them against that recipe.
+func (r *Runner) resolveOrphans(ctx context.Context, head *headTree, plan *diff.Plan) {
+	var waiting []string
+	for _, o := range plan.Orphans {
+		if o.NeedsBundleName {
+			waiting = append(waiting, o.BundlePath)
+		}
+	}
+	for _, bp := range waiting {
+		b, err := head.read(ctx, bp, MaxBundleBytes)
+		if err != nil {
+			continue
+		}
+		c, err := readArchive(ctx, b)
+		if err != nil {
+			continue
+		}
+		name := statementRecipeName(c)
+		if name == "" {
+			continue
+		}
+		if err := plan.Resolve(bp, name); err != nil {
+			r.Log("%v", err)
+		}
+	}
+}
+
+// bundleRecipe reads the canonical recipe out of a bundle (a second, cheap pass
+// over an in-memory archive already verified once).
+func bundleRecipe(ctx context.Context, bundle []byte) (*schema.CanonicalRecipe, error) {
+	c, err := readArchive(ctx, bundle)
+	if err != nil {
+		return nil, err
+	}
+	raw, ok := c.Document(schema.FileRecipe)
+	if !ok {
+		return nil, errors.New("bundle has no recipe.yaml")
+	}
+	return schema.Canonical(raw)
+}
+
+// WriteReportJSON writes the report for the two-stage flow.
+func WriteReportJSON(p string, rep *comment.Report) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(path.Dir(p), 0o755); err != nil && path.Dir(p) != "." {
+		return err
+	}
+	return os.WriteFile(p, append(b, '\n'), 0o644)
+}
+
+// statementRecipeName is the recipe name a bundle's Statement claims (signed or
+// not); it only routes the bundle to a recipe, and verification then checks it.
+func statementRecipeName(c *archive.Contents) string {
+	for _, f := range []string{schema.FileAttestation, schema.FileStatement} {
+		b, ok := c.Document(f)
+		if !ok {
+			continue
+		}
+		if f == schema.FileAttestation {
+			sb, err := verify.LoadSigstoreBundle(b)
+			if err != nil {
+				continue
+			}
+			env, err := sb.Envelope()
+			if err != nil || env == nil {
+				continue
+			}
+			st, err := env.Statement()
+			if err != nil {
+				continue
+			}
+			if sub, err := schema.StatementSubject(st); err == nil {
+				return sub.RecipeName
+			}
+			continue
+		}
+		st, err := schema.ParseStatement(b)
+		if err != nil {
+			continue
+		}
+		if sub, err := schema.StatementSubject(st); err == nil {
+			return sub.RecipeName
+		}
+	}
+	return ""
+}

@@ -1,0 +1,150 @@
+// Package action is the GitHub Action mode of verify-evidence: it reads the
+// inputs and the event, finds the recipes a pull request touches, verifies each
+// bundle against the recipe at the PR head, and reports through one sticky
+// comment, the job summary, annotations and outputs.
+package action
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aicr/verify-evidence/internal/verify"
+)
+
+// FailOn says which outcomes fail the job.
+type FailOn string
+
+// fail-on values, from strictest to most lenient.
+const (
+	FailOnMissing FailOn = "missing" // invalid, failing, undecided or missing evidence fails
+	FailOnFailing FailOn = "failing" // invalid, failing or undecided evidence fails
+	FailOnInvalid FailOn = "invalid" // only invalid or undecided evidence fails
+	FailOnNever   FailOn = "never"
+)
+
+// CommentMode says when to post the sticky comment.
+type CommentMode string
+
+// comment values.
+const (
+	CommentAuto   CommentMode = "auto"   // post when the PR touches evidence or recipes; update an existing one always
+	CommentAlways CommentMode = "always" // post even when there is nothing to verify
+	CommentNever  CommentMode = "never"
+)
+
+// Mode is the stage of the workflow the action runs in.
+type Mode string
+
+// mode values.
+const (
+	ModeVerify  Mode = "verify"  // verify, report, and comment when the token may
+	ModeComment Mode = "comment" // workflow_run stage 2: re-derive the PR, re-verify through the API, comment
+)
+
+// Inputs are the action's inputs (action.yml).
+type Inputs struct {
+	Token              string
+	RecipePaths        []string
+	EvidenceDir        string
+	TrustedRoot        string
+	Policy             string
+	PolicyExplicit     bool
+	Issuers            []string
+	IdentityRegexps    []string
+	MaxAge             time.Duration
+	FailOn             FailOn
+	Comment            CommentMode
+	Mode               Mode
+	ReportPath         string
+	ResolvedRecipesDir string
+}
+
+// DefaultPolicyPath is used when the policy input is empty and the file exists at the PR head.
+const DefaultPolicyPath = "recipes/evidence/policy.yaml"
+
+// InputGetter reads an action input by name, as go-githubactions does.
+type InputGetter func(name string) string
+
+// ParseInputs reads and validates every input; the error names the input.
+func ParseInputs(get InputGetter) (Inputs, error) {
+	in := Inputs{
+		Token:              get("github-token"),
+		EvidenceDir:        strings.Trim(orDefault(get("evidence-dir"), "recipes/evidence"), "/"),
+		TrustedRoot:        get("trusted-root"),
+		Policy:             get("policy"),
+		ReportPath:         get("report-path"),
+		ResolvedRecipesDir: strings.Trim(get("resolved-recipes-dir"), "/"),
+		FailOn:             FailOn(orDefault(get("fail-on"), string(FailOnInvalid))),
+		Comment:            CommentMode(orDefault(get("comment"), string(CommentAuto))),
+		Mode:               Mode(orDefault(get("mode"), string(ModeVerify))),
+	}
+	in.PolicyExplicit = in.Policy != ""
+	if in.Policy == "" {
+		in.Policy = DefaultPolicyPath
+	}
+	in.RecipePaths = splitList(orDefault(get("recipe-paths"), "recipes/**/*.yaml"))
+	in.Issuers = splitList(get("certificate-oidc-issuer"))
+	in.IdentityRegexps = splitList(get("certificate-identity-regexp"))
+	var err error
+	in.MaxAge, err = verify.ParseMaxAge(orDefault(get("max-age"), "365d"))
+	if err != nil {
+		return in, fmt.Errorf("input max-age: %w", err)
+	}
+	switch in.FailOn {
+	case FailOnMissing, FailOnFailing, FailOnInvalid, FailOnNever:
+	default:
+		return in, fmt.Errorf("input fail-on: %q, want invalid, failing, missing or never", in.FailOn)
+	}
+	switch in.Comment {
+	case CommentAuto, CommentAlways, CommentNever:
+	default:
+		return in, fmt.Errorf("input comment: %q, want auto, always or never", in.Comment)
+	}
+	switch in.Mode {
+	case ModeVerify, ModeComment:
+	default:
+		return in, fmt.Errorf("input mode: %q, want verify or comment", in.Mode)
+	}
+	if in.Token == "" {
+		return in, errors.New("input github-token is empty")
+	}
+	return in, nil
+}
+
+// splitList splits a multi-line or comma-separated input, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		for _, part := range strings.Split(line, ",") {
+			if p := strings.TrimSpace(part); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func orDefault(v, d string) string {
+	if strings.TrimSpace(v) == "" {
+		return d
+	}
+	return strings.TrimSpace(v)
+}
+
+// Fails reports whether a report with these counts fails the job under f.
+func (f FailOn) Fails(c countsView) bool {
+	switch f {
+	case FailOnNever:
+		return false
+	case FailOnInvalid:
+		return c.invalid+c.errors > 0
+	case FailOnFailing:
+		return c.invalid+c.errors+c.failing > 0
+	default:
+		return c.invalid+c.errors+c.failing+c.missing > 0
+	}
+}
+
+type countsView struct{ invalid, errors, failing, missing int }

@@ -1,0 +1,292 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/aicr/verify-evidence/internal/archive"
+	"github.com/aicr/verify-evidence/internal/comment"
+	"github.com/aicr/verify-evidence/internal/github"
+	"github.com/aicr/verify-evidence/internal/verify"
+)
+
+// Exit codes of the action mode.
+const (
+	ExitOK     = 0
+	ExitFailed = 1 // the report fails under fail-on
+	ExitError  = 3 // the action could not run (bad input, event, API)
+)
+
+// NewGitHub builds the API client for a token and API base URL.
+type NewGitHub func(token, apiURL string) (GitHub, error)
+
+// Main runs the action with the runner's environment through a. It returns the
+// process exit code.
+func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
+	in, err := ParseInputs(a.GetInput)
+	if err != nil {
+		a.Errorf("%s", Neutralize(err.Error()))
+		return ExitError
+	}
+	a.AddMask(in.Token)
+	gctx, err := a.Context()
+	if err != nil || gctx == nil {
+		a.Errorf("read the GitHub Actions context: %v", err)
+		return ExitError
+	}
+	repo, err := github.ParseRepo(gctx.Repository)
+	if err != nil {
+		a.Errorf("GITHUB_REPOSITORY: %v", err)
+		return ExitError
+	}
+	gh, err := newGH(in.Token, gctx.APIURL)
+	if err != nil {
+		a.Errorf("GitHub client: %v", err)
+		return ExitError
+	}
+	runURL := ""
+	if gctx.ServerURL != "" && gctx.RunID != 0 {
+		runURL = fmt.Sprintf("%s/%s/actions/runs/%d", strings.TrimRight(gctx.ServerURL, "/"), gctx.Repository, gctx.RunID)
+	}
+	r := &Runner{In: in, GH: gh, Repo: repo, RunURL: runURL,
+		Log:      func(f string, args ...any) { a.Infof("%s", Neutralize(fmt.Sprintf(f, args...))) },
+		ReadFile: workspaceReader(gctx.Workspace)}
+	target, err := r.target(ctx, gctx.EventName, gctx.Event)
+	if errors.Is(err, errNoPR) {
+		a.Noticef("%s", Neutralize(err.Error()))
+		a.SetOutput("verdict", "skipped")
+		return ExitOK
+	}
+	if err != nil {
+		a.Errorf("%s", Neutralize(err.Error()))
+		return ExitError
+	}
+	r.Log("verifying recipe evidence of %s#%d at %s", repo, target.PR.Number, target.PR.HeadSHA)
+	rep, err := r.Verify(ctx, target)
+	if err != nil {
+		a.Errorf("%s", Neutralize(err.Error()))
+		return ExitError
+	}
+	summary := comment.Render(rep, comment.MaxSummaryBytes)
+	a.AddStepSummary(summary)
+	annotate(a, rep)
+	if in.ReportPath != "" {
+		if err := WriteReportJSON(filepath.Join(gctx.Workspace, in.ReportPath), rep); err != nil {
+			a.Warningf("write report-path: %v", err)
+		}
+	}
+	commentID := r.postComment(ctx, a, target, rep)
+	setOutputs(a, rep, commentID, in.ReportPath)
+	a.Infof("%s", Neutralize(fmt.Sprintf("verdict %s: %d passed, %d failing, %d invalid, %d undecided, %d missing; %d GitHub API calls",
+		rep.Verdict, rep.Counts.Passed, rep.Counts.Failing, rep.Counts.Invalid, rep.Counts.Errors, rep.Counts.Missing, gh.Calls())))
+	if in.FailOn.Fails(countsView{invalid: rep.Counts.Invalid, errors: rep.Counts.Errors, failing: rep.Counts.Failing, missing: rep.Counts.Missing}) {
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+var errNoPR = errors.New("this event is not about a pull request: nothing to verify")
+
+// target finds the pull request: from the event for pull_request(_target), or, in
+// comment mode (workflow_run), re-derived from the run's head SHA — never from
+// an artifact, which the untrusted stage wrote.
+func (r *Runner) target(ctx context.Context, eventName string, event map[string]any) (Target, error) {
+	switch eventName {
+	case "pull_request", "pull_request_target":
+		pr, _ := event["pull_request"].(map[string]any)
+		num, ok := pr["number"].(float64)
+		if !ok {
+			num, ok = event["number"].(float64)
+		}
+		if !ok || num <= 0 {
+			return Target{}, fmt.Errorf("%s event has no pull request number", eventName)
+		}
+		got, err := r.GH.PullRequest(ctx, r.Repo, int(num))
+		if err != nil {
+			return Target{}, fmt.Errorf("read PR #%d: %w", int(num), err)
+		}
+		return Target{Repo: r.Repo, PR: got}, nil
+	case "workflow_run":
+		run, _ := event["workflow_run"].(map[string]any)
+		headSHA, _ := run["head_sha"].(string)
+		headRepo, _ := run["head_repository"].(map[string]any)
+		owner, _ := headRepo["owner"].(map[string]any)
+		headOwner, _ := owner["login"].(string)
+		if headSHA == "" {
+			return Target{}, errors.New("workflow_run event has no head_sha")
+		}
+		prs, err := r.GH.PullRequestsForCommit(ctx, r.Repo, headSHA)
+		if err != nil {
+			return Target{}, fmt.Errorf("find the PR of commit %s: %w", headSHA, err)
+		}
+		var match []github.PullRequest
+		for _, p := range prs {
+			if p.State == "open" && p.HeadSHA == headSHA && (headOwner == "" || strings.EqualFold(p.HeadRepo.Owner, headOwner)) {
+				match = append(match, p)
+			}
+		}
+		if len(match) != 1 {
+			return Target{}, fmt.Errorf("%w (%d open PRs have head %s from %s)", errNoPR, len(match), headSHA, headOwner)
+		}
+		got, err := r.GH.PullRequest(ctx, r.Repo, match[0].Number)
+		if err != nil {
+			return Target{}, fmt.Errorf("read PR #%d: %w", match[0].Number, err)
+		}
+		if got.HeadSHA != headSHA {
+			return Target{}, fmt.Errorf("PR #%d moved on to %s since the run of %s: a newer run will report", got.Number, got.HeadSHA, headSHA)
+		}
+		return Target{Repo: r.Repo, PR: got}, nil
+	}
+	return Target{}, fmt.Errorf("%w (event %q)", errNoPR, eventName)
+}
+
+// postComment keeps the sticky comment up to date; with a read-only token (fork
+// PRs) it warns and leaves the job summary as the report.
+func (r *Runner) postComment(ctx context.Context, a *githubactions.Action, t Target, rep *comment.Report) int64 {
+	if r.In.Comment == CommentNever {
+		return 0
+	}
+	if r.In.Comment == CommentAuto && len(rep.Rows) == 0 && len(rep.Notes) == 0 {
+		return 0
+	}
+	body := comment.Render(rep, comment.MaxCommentChars)
+	id, act, err := r.GH.UpsertStickyComment(ctx, t.Repo, t.PR.Number, comment.Marker, body, "github-actions[bot]")
+	switch {
+	case err == nil:
+		r.Log("sticky comment %d %s", id, act)
+		return id
+	case github.IsForbidden(err):
+		a.Warningf("%s", Neutralize("the token cannot comment on this PR (read-only, e.g. a fork PR): the report is in the job summary. Use the two-stage workflow_run setup (docs/action.md) to comment: "+err.Error()))
+	default:
+		a.Warningf("%s", Neutralize("could not update the PR comment: "+err.Error()))
+	}
+	return 0
+}
+
+// setOutputs writes single-line, sanitised outputs.
+func setOutputs(a *githubactions.Action, rep *comment.Report, commentID int64, reportPath string) {
+	a.SetOutput("verdict", string(rep.Verdict))
+	a.SetOutput("passed", strconv.Itoa(rep.Counts.Passed))
+	a.SetOutput("failing", strconv.Itoa(rep.Counts.Failing))
+	a.SetOutput("invalid", strconv.Itoa(rep.Counts.Invalid))
+	a.SetOutput("errors", strconv.Itoa(rep.Counts.Errors))
+	a.SetOutput("missing", strconv.Itoa(rep.Counts.Missing))
+	if commentID != 0 {
+		a.SetOutput("comment-id", strconv.FormatInt(commentID, 10))
+	}
+	if reportPath != "" {
+		a.SetOutput("report-json", OneLine(reportPath))
+	}
+}
+
+// annotate adds at most 10 error and 10 warning annotations on the recipe files,
+// then one notice with the count of the rest.
+func annotate(a *githubactions.Action, rep *comment.Report) {
+	const max = 10
+	errs, warns, rest := 0, 0, 0
+	for _, row := range rep.Rows {
+		file := firstNonEmpty(row.RecipePath, row.BundlePath)
+		msg := row.Detail
+		if row.Result != nil && msg == "" {
+			msg = row.Result.Summary
+		}
+		fields := map[string]string{"file": OneLine(file), "title": OneLine("evidence: " + row.Recipe)}
+		switch {
+		case row.Verdict == verify.VerdictInvalid || row.Verdict == verify.VerdictError:
+			if errs == max {
+				rest++
+				continue
+			}
+			errs++
+			a.WithFieldsMap(fields).Errorf("%s", Neutralize(fmt.Sprintf("%s evidence: %s", row.Verdict, msg)))
+		case row.Verdict == verify.VerdictFailing || row.Outcome == comment.OutcomeMissing:
+			if warns == max {
+				rest++
+				continue
+			}
+			warns++
+			a.WithFieldsMap(fields).Warningf("%s", Neutralize(fmt.Sprintf("%s: %s", rowWord(row), msg)))
+		}
+	}
+	if rest > 0 {
+		a.Noticef("%d more recipe finding(s) are not annotated; see the job summary", rest)
+	}
+}
+
+func rowWord(row comment.Row) string {
+	if row.Outcome == comment.OutcomeMissing {
+		return "evidence missing"
+	}
+	return string(row.Verdict) + " evidence"
+}
+
+// Neutralize makes untrusted text safe for the job log: one line, and no "::"
+// that the runner could read as a workflow command.
+func Neutralize(s string) string {
+	return strings.ReplaceAll(OneLine(s), "::", ":\u200b:")
+}
+
+// OneLine replaces line breaks and other control characters by spaces.
+func OneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// workspaceReader reads input files relative to the workspace, bounded, refusing
+// anything but a regular file inside it.
+func workspaceReader(workspace string) func(string, int64) ([]byte, error) {
+	return func(p string, limit int64) ([]byte, error) {
+		if workspace == "" {
+			workspace = "."
+		}
+		root, err := os.OpenRoot(workspace)
+		if err != nil {
+			return nil, err
+		}
+		defer root.Close()
+		rel := p
+		if filepath.IsAbs(p) {
+			if rel, err = filepath.Rel(workspace, p); err != nil {
+				return nil, err
+			}
+		}
+		f, err := root.Open(rel)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is not a regular file", p)
+		}
+		b, err := io.ReadAll(io.LimitReader(f, limit+1))
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(b)) > limit {
+			return nil, fmt.Errorf("%s is larger than %d bytes", p, limit)
+		}
+		return b, nil
+	}
+}
+
+// readArchive reads an in-memory bundle with the default limits.
+func readArchive(ctx context.Context, b []byte) (*archive.Contents, error) {
+	return archive.Read(ctx, bytes.NewReader(b), archive.Limits{})
+}

@@ -1,0 +1,44 @@
+// Package diff decides what a pull request asks the verifier to check, and
+// cross-checks a recipe at the PR head against the recipe inside a bundle.
+//
+// # Planning
+//
+// [NewPlan] turns the PR's changed files into a [Plan]: which recipes get
+// their evidence bundle verified ([Plan.Items]), which changed recipes have no
+// bundle ([Plan.Missing]), which bundles have no recipe ([Plan.Orphans]),
+// what was deleted ([Plan.Removed]), which affected recipes have no evidence
+// ([Plan.Uncovered]), and what was ignored. It is pure: all it knows about the
+// repository comes from the changed-file list and a [Lister] over the PR head
+// tree, which must also be an [Enumerator] when the PR touches recipes or
+// evidence.
+//
+// Evidence lives at <EvidenceDir>/<recipe-name>/<BundleName>. A recipe's name
+// is its metadata.name (kind RecipeMetadata, an AICR overlay) or, for any other
+// recipe (kind RecipeResult, a resolved recipe), its file name without .yaml.
+//
+// The rules, after upstream AICR's PR workflow (R1-R4):
+//
+//   - R1: a changed recipe is verified against its bundle at the PR head; a
+//     changed recipe without a bundle is Missing.
+//   - R2: when an overlay that others inherit from (spec.base, or the
+//     implicit root "base") or that applies to them by criteria (a wildcard
+//     overlay such as monitoring-hpa) changes, every recipe at the head that
+//     applies it and has a bundle is verified ("inherits from <overlay>").
+//     R3 works the same way for the files and mixins an overlay uses
+//     (componentRefs valuesFile, manifestFiles, preManifestFiles; spec.mixins).
+//     Upstream's R5 (component registry entries) is not followed: a change to
+//     registry.yaml is noted.
+//   - R4: a bundle that changes without its recipe is still verified, against
+//     the recipe at the PR head, so an evidence-only PR cannot pass vacuously
+//     (upstream pitfall #6). A bundle whose directory names no recipe is an
+//     orphan until [Plan.Resolve] finds the recipe the bundle itself names.
+//
+// # Cross-check
+//
+// [CheckRecipe] (or [Plan.CheckRecipe], which reuses what planning read)
+// compares the recipe at the PR head with the canonical recipe inside a
+// bundle: exactly (canonical digest, bundle format v1 §3) for a resolved
+// recipe, or, for an overlay, by resolving its inheritance chain in the PR
+// head the way AICR does and checking every value the overlays set.
+// Differences are table rows: a path, what the PR says, what the bundle says.
+package diff

@@ -1,0 +1,926 @@
+package diff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Status is the status of a changed file, as GitHub's "list pull request
+// files" API reports it.
+type Status string
+
+// Statuses. GitHub also reports "copied" (read as added), and "changed"
+// (mode only) and "unchanged" (read as modified); any other or empty status
+// is read as modified, so that the file is verified rather than skipped.
+const (
+	StatusAdded    Status = "added"
+	StatusModified Status = "modified"
+	StatusRemoved  Status = "removed"
+	StatusRenamed  Status = "renamed"
+)
+
+// Change is one changed file of the pull request.
+type Change struct {
+	Path string
+	// PreviousPath is the path before a rename.
+	PreviousPath string
+	Status       Status
+	BlobSHA      string
+}
+
+// Config says where recipes and evidence live. The zero value means the defaults.
+type Config struct {
+	// RecipeGlobs select the recipe files (default "recipes/**/*.yaml").
+	// Segments match with path.Match; a "**" segment matches any number of
+	// segments. Only .yaml and .yml files are read as recipes.
+	RecipeGlobs []string
+	// EvidenceDir holds the bundles (default "recipes/evidence"). Nothing
+	// under it is a recipe.
+	EvidenceDir string
+	// BundleName is the bundle's file name (default "evidence-bundle.tar.gz").
+	BundleName string
+	// PolicyPath is the signer policy (default <EvidenceDir>/policy.yaml). A
+	// change to it sets Plan.PolicyChanged.
+	PolicyPath string
+}
+
+// Defaults.
+const (
+	DefaultRecipeGlob  = "recipes/**/*.yaml"
+	DefaultEvidenceDir = "recipes/evidence"
+	DefaultBundleName  = "evidence-bundle.tar.gz"
+)
+
+// Item is one recipe/bundle pair of a plan.
+type Item struct {
+	// RecipeName is the recipe's name: metadata.name of an overlay, else the
+	// file name without .yaml; for a bundle without a recipe, its directory name.
+	RecipeName string `json:"recipeName"`
+	// RecipePath is the recipe file at the PR head, "" when unknown.
+	RecipePath string `json:"recipePath,omitempty"`
+	// PreviousPath is the recipe's path before a rename in this PR.
+	PreviousPath string `json:"previousPath,omitempty"`
+	// BundlePath is <EvidenceDir>/<RecipeName>/<BundleName> (or where the
+	// bundle was found).
+	BundlePath string `json:"bundlePath,omitempty"`
+	// RecipeChanged and BundleChanged say which of the two this PR changes.
+	RecipeChanged bool `json:"recipeChanged,omitempty"`
+	BundleChanged bool `json:"bundleChanged,omitempty"`
+	// NeedsBundleName marks an orphan bundle whose directory names no
+	// recipe: the caller reads the recipe name inside the bundle and calls
+	// [Plan.Resolve].
+	NeedsBundleName bool `json:"needsBundleName,omitempty"`
+	// Reason says why the item is in the plan, in words.
+	Reason string `json:"reason"`
+}
+
+// Plan is what a pull request asks the verifier to check. Every list is
+// sorted by recipe name, then bundle path, then recipe path.
+type Plan struct {
+	// Items: verify the bundle at BundlePath against the recipe at RecipePath.
+	Items []Item `json:"items,omitempty"`
+	// Missing: a recipe changed, and the PR head has no bundle for it.
+	Missing []Item `json:"missing,omitempty"`
+	// Orphans: a bundle whose recipe does not exist at the PR head, or a
+	// bundle not at <EvidenceDir>/<recipe>/<BundleName>. Never verified;
+	// callers should treat them as invalid. Those with NeedsBundleName may be
+	// rescued by [Plan.Resolve].
+	Orphans []Item `json:"orphans,omitempty"`
+	// Removed: a recipe or a bundle this PR deletes.
+	Removed []Item `json:"removed,omitempty"`
+	// Uncovered: recipes this PR affects without changing them (they inherit
+	// from, or apply, a changed overlay, mixin or file) that have no bundle
+	// (intermediate overlays that others inherit from are left out: they are
+	// covered through those), and changed overlays without a bundle of their
+	// own that other recipes apply. Reported, not failures.
+	Uncovered []Item `json:"uncovered,omitempty"`
+	// LFSPointers are files of the plan that are Git LFS pointers: their
+	// content is not in the repository, so they cannot be verified.
+	LFSPointers []string `json:"lfsPointers,omitempty"`
+	// Ignored are changed files that are neither recipes, nor bundles, nor
+	// files that recipes use.
+	Ignored []string `json:"ignored,omitempty"`
+	// PolicyChanged: the PR changes the signer policy file.
+	PolicyChanged bool `json:"policyChanged,omitempty"`
+	// Notes are other things a reviewer should know, one sentence each.
+	Notes []string `json:"notes,omitempty"`
+
+	cfg    Config
+	byName map[string][]*doc // readable recipes at the head by name
+	broken map[string][]*doc // unreadable recipe-glob files by name
+	r      *resolver         // the head tree, with what was read of it
+}
+
+// normalize fills in the defaults and validates cfg.
+func (cfg Config) normalize() (Config, error) {
+	if len(cfg.RecipeGlobs) == 0 {
+		cfg.RecipeGlobs = []string{DefaultRecipeGlob}
+	}
+	globs := make([]string, 0, len(cfg.RecipeGlobs))
+	for _, g := range cfg.RecipeGlobs {
+		g = strings.TrimSpace(g)
+		if err := checkGlob(g); err != nil {
+			return cfg, fmt.Errorf("recipe glob %q: %v", cut(g, 200), err)
+		}
+		globs = append(globs, g)
+	}
+	cfg.RecipeGlobs = globs
+	cfg.EvidenceDir = strings.Trim(strings.TrimSpace(cfg.EvidenceDir), "/")
+	if cfg.EvidenceDir == "" {
+		cfg.EvidenceDir = DefaultEvidenceDir
+	}
+	if err := checkRepoPath("evidence directory", cfg.EvidenceDir); err != nil {
+		return cfg, err
+	}
+	if cfg.BundleName == "" {
+		cfg.BundleName = DefaultBundleName
+	}
+	if strings.Contains(cfg.BundleName, "/") {
+		return cfg, fmt.Errorf("bundle name %s: a file name, not a path", qp(cfg.BundleName))
+	}
+	if err := checkRepoPath("bundle name", cfg.BundleName); err != nil {
+		return cfg, err
+	}
+	cfg.PolicyPath = strings.Trim(strings.TrimSpace(cfg.PolicyPath), "/")
+	if cfg.PolicyPath == "" {
+		cfg.PolicyPath = cfg.EvidenceDir + "/policy.yaml"
+	}
+	if err := checkRepoPath("policy path", cfg.PolicyPath); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// BundlePath returns the conventional bundle path of a recipe,
+// <EvidenceDir>/<name>/<BundleName>, or "" when name is not a valid recipe name.
+func (cfg Config) BundlePath(name string) string {
+	if !ValidRecipeName(name) {
+		return ""
+	}
+	c, err := cfg.normalize()
+	if err != nil {
+		return ""
+	}
+	return c.EvidenceDir + "/" + name + "/" + c.BundleName
+}
+
+type fileClass int
+
+const (
+	classOther fileClass = iota
+	classRecipe
+	classBundle
+	classMisplacedBundle
+	classPolicy
+	classEvidenceOther
+)
+
+// classify says what a path is, and for a bundle, the recipe directory name.
+func (cfg Config) classify(p string) (fileClass, string) {
+	if p == cfg.PolicyPath {
+		return classPolicy, ""
+	}
+	if rel, ok := strings.CutPrefix(p, cfg.EvidenceDir+"/"); ok {
+		segs := strings.Split(rel, "/")
+		switch {
+		case len(segs) == 2 && segs[1] == cfg.BundleName && ValidRecipeName(segs[0]):
+			return classBundle, segs[0]
+		case segs[len(segs)-1] == cfg.BundleName:
+			return classMisplacedBundle, ""
+		}
+		return classEvidenceOther, ""
+	}
+	if !isYAMLFile(p) {
+		return classOther, ""
+	}
+	for _, g := range cfg.RecipeGlobs {
+		if matchGlob(g, p) {
+			return classRecipe, ""
+		}
+	}
+	return classOther, ""
+}
+
+func normStatus(s Status) Status {
+	switch s {
+	case StatusAdded, StatusModified, StatusRemoved, StatusRenamed:
+		return s
+	case "copied":
+		return StatusAdded
+	}
+	return StatusModified
+}
+
+// NewPlan is NewPlanContext with context.Background().
+func NewPlan(changes []Change, head Lister, cfg Config) (*Plan, error) {
+	return NewPlanContext(context.Background(), changes, head, cfg)
+}
+
+type fileChange struct {
+	path   string
+	from   string // the path before a rename (a changed file)
+	to     string // the path after a rename (a file gone)
+	status Status
+}
+
+type planner struct {
+	ctx  context.Context
+	head Lister
+	cfg  Config
+	r    *resolver
+	plan *Plan
+
+	items     map[string]*Item // by bundle path
+	missing   map[string]*Item // by recipe name
+	removed   map[string]*Item // by recipe name (or path)
+	uncovered map[string]*Item // by recipe name
+}
+
+// NewPlanContext builds the plan of a pull request from its changed files
+// and the PR head tree. See the package documentation for the rules.
+//
+// Paths are the PR's, hence hostile: a changed path that is absolute, or has
+// a ".." or "." or empty segment, a backslash, a control character or
+// invalid UTF-8, fails the plan; so does one over 256 bytes or 8 segments
+// that is a recipe or lies under EvidenceDir (longer paths elsewhere are
+// ignored). The head must implement [Enumerator] when the PR touches recipes
+// or evidence. The error is for those, for an invalid Config, for a recipe
+// name two files define, and for failing reads of the head; problems with a
+// recipe's content are reported in the plan (the item's Reason), and left to
+// [CheckRecipe].
+func NewPlanContext(ctx context.Context, changes []Change, head Lister, cfg Config) (*Plan, error) {
+	cfg, err := cfg.normalize()
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	if head == nil {
+		return nil, errors.New("plan: no PR head tree")
+	}
+	r := newResolver(ctx, head)
+	pl := &planner{
+		ctx: ctx, head: head, cfg: cfg, r: r,
+		plan:  &Plan{cfg: cfg, r: r},
+		items: map[string]*Item{}, missing: map[string]*Item{}, removed: map[string]*Item{}, uncovered: map[string]*Item{},
+	}
+	if err := pl.run(changes); err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	return pl.plan, nil
+}
+
+type bundleChange struct {
+	path, from string
+	status     Status
+}
+
+func (pl *planner) run(changes []Change) error {
+	p, cfg := pl.plan, pl.cfg
+	var recipeFiles, removedFiles []fileChange
+	bundles := map[string]bundleChange{}
+	removedBundles := map[string]string{}
+
+	// checked validates a changed path; ok=false: ignore it.
+	checked := func(x string) (bool, error) {
+		problem, tooLong := pathProblem(x)
+		switch {
+		case problem == "":
+			return true, nil
+		case !tooLong:
+			return false, fmt.Errorf("changed path %s: %s", qp(x), problem)
+		}
+		if c, _ := cfg.classify(x); c != classOther {
+			return false, fmt.Errorf("changed path %s: %s", qp(x), problem)
+		}
+		p.Ignored = append(p.Ignored, x)
+		return false, nil
+	}
+	for _, c := range changes {
+		st := normStatus(c.Status)
+		ok, err := checked(c.Path)
+		if err != nil {
+			return err
+		}
+		from := ""
+		if st == StatusRenamed {
+			if c.PreviousPath == "" {
+				st = StatusAdded
+			} else {
+				okFrom, err := checked(c.PreviousPath)
+				if err != nil {
+					return err
+				}
+				if okFrom {
+					from = c.PreviousPath
+				}
+			}
+		}
+		// The side that is gone: a removed file, or the old path of a rename.
+		gone := from
+		if st == StatusRemoved && ok {
+			gone = c.Path
+		}
+		if gone != "" {
+			switch class, name := cfg.classify(gone); class {
+			case classBundle:
+				removedBundles[name] = gone
+			case classRecipe:
+				to := ""
+				if st == StatusRenamed {
+					to = c.Path
+				}
+				removedFiles = append(removedFiles, fileChange{path: gone, to: to, status: st})
+			case classPolicy:
+				p.PolicyChanged = true
+			default:
+				if st == StatusRemoved {
+					p.Ignored = append(p.Ignored, gone)
+				}
+			}
+		}
+		if st == StatusRemoved || !ok {
+			continue
+		}
+		switch class, name := cfg.classify(c.Path); class {
+		case classBundle:
+			bundles[name] = bundleChange{path: c.Path, from: from, status: st}
+		case classMisplacedBundle:
+			p.Orphans = append(p.Orphans, Item{BundlePath: c.Path, BundleChanged: true,
+				Reason: fmt.Sprintf("a bundle that is not at %s/<recipe-name>/%s: it is never verified; move it", cfg.EvidenceDir, cfg.BundleName)})
+		case classPolicy:
+			p.PolicyChanged = true
+		case classRecipe:
+			recipeFiles = append(recipeFiles, fileChange{path: c.Path, from: from, status: st})
+		default:
+			p.Ignored = append(p.Ignored, c.Path)
+		}
+	}
+	if len(recipeFiles)+len(removedFiles)+len(bundles)+len(removedBundles) > 0 {
+		if err := pl.index(); err != nil {
+			return err
+		}
+		if err := pl.recipes(recipeFiles, removedFiles); err != nil {
+			return err
+		}
+		if err := pl.bundles(bundles, removedBundles, removedFiles); err != nil {
+			return err
+		}
+		pl.lfsBundles()
+	}
+	pl.finish()
+	return nil
+}
+
+// index reads every recipe-glob file of the head tree and indexes recipes by name.
+func (pl *planner) index() error {
+	files, err := pl.r.list()
+	if errors.Is(err, errNotEnumerable) {
+		return fmt.Errorf("%w: it is needed to find recipes by name and the recipes that inherit from a changed overlay", err)
+	}
+	if err != nil {
+		return err
+	}
+	pl.plan.byName, pl.plan.broken = map[string][]*doc{}, map[string][]*doc{}
+	for _, f := range files {
+		if c, _ := pl.cfg.classify(f); c != classRecipe {
+			continue
+		}
+		d, err := pl.r.load(f)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.err == nil && d.isRecipe():
+			n := d.recipeName()
+			pl.plan.byName[n] = append(pl.plan.byName[n], d)
+		case d.err != nil && (d.kind == "" || d.isRecipe()):
+			// Unreadable: found by name only when nothing else has it, so
+			// that its item reports why it cannot be read.
+			n := d.recipeName()
+			pl.plan.broken[n] = append(pl.plan.broken[n], d)
+		}
+	}
+	if len(pl.r.unsafe) > 0 {
+		pl.plan.Notes = append(pl.plan.Notes, fmt.Sprintf("%d file(s) of the PR head have unsafe paths and were not read (first: %s)", len(pl.r.unsafe), qp(pl.r.unsafe[0])))
+	}
+	return nil
+}
+
+// lookupName finds the recipe called name at the head: an overlay whose
+// metadata.name is name wins over a file merely called name.yaml; two of the
+// same rank are an error.
+func (p *Plan) lookupName(name string) (*doc, error) {
+	var explicit, implicit []*doc
+	for _, d := range p.byName[name] {
+		if d.kind == kindMetadata && d.name != "" {
+			explicit = append(explicit, d)
+		} else {
+			implicit = append(implicit, d)
+		}
+	}
+	for _, set := range [][]*doc{explicit, implicit} {
+		switch len(set) {
+		case 0:
+			continue
+		case 1:
+			return set[0], nil
+		}
+		return nil, fmt.Errorf("recipe name %q is defined by more than one file at the PR head: %s and %s", name, qp(set[0].path), qp(set[1].path))
+	}
+	if b := p.broken[name]; len(b) > 0 {
+		return b[0], nil
+	}
+	return nil, nil
+}
+
+func joinReason(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "" || strings.Contains("; "+a+"; ", "; "+b+"; "):
+		return a
+	}
+	return a + "; " + b
+}
+
+// addItem adds (or extends) the item of the bundle at bp.
+func (pl *planner) addItem(name, recipePath, prev, bp string, recipeChanged, bundleChanged bool, reason string) *Item {
+	it := pl.items[bp]
+	if it == nil {
+		it = &Item{RecipeName: name, RecipePath: recipePath, BundlePath: bp}
+		pl.items[bp] = it
+	}
+	it.RecipeChanged = it.RecipeChanged || recipeChanged
+	it.BundleChanged = it.BundleChanged || bundleChanged
+	if prev != "" {
+		it.PreviousPath = prev
+	}
+	it.Reason = joinReason(it.Reason, reason)
+	return it
+}
+
+func recipeReason(fc fileChange) string {
+	switch fc.status {
+	case StatusAdded:
+		return "recipe added"
+	case StatusRenamed:
+		return "recipe renamed from " + fc.from
+	}
+	return "recipe modified"
+}
+
+// recipes handles the changed recipe files (R1) and what they affect (R2, R3).
+func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
+	p, cfg := pl.plan, pl.cfg
+	changedPaths := map[string]bool{}
+	changedNames := map[string]bool{}    // names (and file names) of changed or removed overlays
+	changedMixins := map[string]string{} // name → path
+	support := map[string]bool{}         // changed files recipes may use
+	used := map[string]bool{}
+	var ownMissing []*Item
+
+	for _, fc := range recipeFiles {
+		d, err := pl.r.load(fc.path)
+		if err != nil {
+			return err
+		}
+		if d.lfs {
+			p.LFSPointers = append(p.LFSPointers, fc.path)
+		}
+		switch {
+		case d.err != nil && (d.kind == "" || d.isRecipe()):
+		case d.err == nil && d.isRecipe():
+		case d.kind == kindMixin:
+			changedMixins[d.recipeName()] = fc.path
+			support[fc.path] = true
+			continue
+		default:
+			support[fc.path] = true
+			continue
+		}
+		name := d.recipeName()
+		reason := recipeReason(fc)
+		if d.err != nil {
+			reason += " (it cannot be read: " + oneLine(d.err.Error(), 400) + ")"
+		}
+		changedPaths[fc.path] = true
+		if d.kind == kindMetadata || d.kind == "" {
+			changedNames[name] = true
+			changedNames[baseName(fc.path)] = true
+		}
+		bp := cfg.BundlePath(name)
+		switch {
+		case bp == "":
+			p.Missing = append(p.Missing, Item{RecipeName: oneLine(name, 130), RecipePath: fc.path, PreviousPath: fc.from, RecipeChanged: true,
+				Reason: reason + fmt.Sprintf("; %q is not a valid recipe name, so no bundle can be matched to it", cut(name, 130))})
+		case pl.head.Exists(bp):
+			pl.addItem(name, fc.path, fc.from, bp, true, false, reason)
+		default:
+			it := &Item{RecipeName: name, RecipePath: fc.path, PreviousPath: fc.from, BundlePath: bp, RecipeChanged: true, Reason: reason}
+			ownMissing = append(ownMissing, it)
+		}
+	}
+	for _, fc := range removedFiles {
+		n := baseName(fc.path)
+		changedNames[n] = true
+	}
+
+	// R2/R3: every overlay at the head that applies a changed overlay,
+	// mixin or file.
+	affected := map[*doc][]string{}
+	appliers := map[string]int{}  // changed overlay path → number of other overlays applying it
+	ancestor := map[string]bool{} // overlays other overlays inherit from
+	var overlays []*doc
+	for _, docs := range p.byName {
+		for _, d := range docs {
+			if d.kind == kindMetadata && ValidRecipeName(d.recipeName()) {
+				overlays = append(overlays, d)
+			}
+		}
+	}
+	sort.Slice(overlays, func(i, j int) bool { return overlays[i].path < overlays[j].path })
+	anyChange := len(changedNames)+len(changedMixins)+len(support) > 0
+	for _, l := range overlays {
+		if !anyChange {
+			break
+		}
+		a, err := pl.r.applied(l)
+		if err != nil {
+			chain, _ := pl.r.chain(l)
+			related := changedPaths[l.path]
+			for _, c := range chain {
+				related = related || changedPaths[c.path]
+			}
+			var cb *chainBreak
+			if errors.As(err, &cb) && changedNames[cb.at] {
+				related = true
+			}
+			if related {
+				affected[l] = append(affected[l], "its overlay chain does not resolve at the PR head: "+oneLine(err.Error(), 300))
+			}
+			continue
+		}
+		for _, c := range a.chain[1:] {
+			ancestor[c.path] = true
+			if changedPaths[c.path] {
+				affected[l] = append(affected[l], "inherits from "+c.recipeName())
+				appliers[c.path]++
+			}
+		}
+		for _, c := range a.extra {
+			if changedPaths[c.path] {
+				affected[l] = append(affected[l], "applies "+c.recipeName()+" (its criteria match)")
+				appliers[c.path]++
+			}
+		}
+		for _, m := range a.mixinNames() {
+			if mp, ok := changedMixins[m]; ok {
+				affected[l] = append(affected[l], "uses changed mixin "+m)
+				used[mp] = true
+			}
+		}
+		for _, f := range pl.refs(l, a) {
+			if support[f] {
+				affected[l] = append(affected[l], "uses changed file "+f)
+				used[f] = true
+			}
+		}
+	}
+	for f := range support {
+		if used[f] {
+			continue
+		}
+		p.Ignored = append(p.Ignored, f)
+		if path.Base(f) == "registry.yaml" {
+			p.Notes = append(p.Notes, fmt.Sprintf("%s changed: AICR's component registry is not resolved here, so the recipes that use a changed registry entry are not found (upstream rule R5); verify them by changing their bundles", f))
+		}
+	}
+	for _, l := range overlays {
+		reasons := affected[l]
+		if len(reasons) == 0 {
+			continue
+		}
+		reason := strings.Join(dedupe(reasons), "; ")
+		name := l.recipeName()
+		bp := cfg.BundlePath(name)
+		if changedPaths[l.path] {
+			// Its own change already put it in Items or Missing.
+			if it := pl.items[bp]; bp != "" && it != nil {
+				it.Reason = joinReason(it.Reason, reason)
+			}
+			for _, it := range ownMissing {
+				if it.RecipePath == l.path {
+					it.Reason = joinReason(it.Reason, reason)
+				}
+			}
+			continue
+		}
+		switch {
+		case bp != "" && pl.head.Exists(bp):
+			pl.addItem(name, l.path, "", bp, false, false, reason)
+		case !ancestor[l.path]:
+			// Intermediate overlays without evidence are covered through
+			// the recipes that inherit from them.
+			pl.uncovered[name] = &Item{RecipeName: name, RecipePath: l.path, BundlePath: bp, Reason: reason}
+		}
+	}
+	for _, it := range ownMissing {
+		if n := appliers[it.RecipePath]; n > 0 {
+			it.Reason = joinReason(it.Reason, fmt.Sprintf("no bundle of its own; %d other recipe(s) apply it and are verified through their bundles", n))
+			pl.uncovered[it.RecipeName] = it
+			continue
+		}
+		pl.missing[it.RecipeName] = it
+	}
+	return nil
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0]
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// refs returns the files an applied overlay set uses (componentRefs
+// valuesFile, manifestFiles, preManifestFiles of the overlays and of their
+// resolved mixins), as paths of the head tree: relative to the data
+// directory, the parent of the overlays' directory.
+func (pl *planner) refs(l *doc, a *appliedSet) []string {
+	docs := a.all()
+	for _, m := range a.mixinNames() {
+		// A mixin that cannot be found or read is CheckRecipe's to report.
+		if md, err := pl.r.mixin(path.Dir(l.path), m); err == nil && md != nil {
+			docs = append(docs, md)
+		}
+	}
+	var out []string
+	for _, d := range docs {
+		root := path.Dir(path.Dir(d.path))
+		items, err := namedItems(mapGet(d.spec, "componentRefs"), "spec.componentRefs")
+		if err != nil {
+			continue // CheckRecipe reports it
+		}
+		for _, it := range items {
+			var refs []string
+			if s, ok := scalarValue(mapGet(it.node, "valuesFile")); ok {
+				refs = append(refs, s)
+			}
+			for _, k := range []string{"manifestFiles", "preManifestFiles"} {
+				if seq := mapGet(it.node, k); seq != nil && seq.Kind == yaml.SequenceNode {
+					for _, x := range seq.Content {
+						if s, ok := scalarValue(x); ok {
+							refs = append(refs, s)
+						}
+					}
+				}
+			}
+			for _, ref := range refs {
+				if problem, _ := pathProblem(ref); problem != "" {
+					continue
+				}
+				out = append(out, path.Join(root, ref))
+			}
+		}
+	}
+	return out
+}
+
+// bundles handles changed and removed bundles (R4) and removed recipes.
+func (pl *planner) bundles(bundles map[string]bundleChange, removedBundles map[string]string, removedFiles []fileChange) error {
+	p, cfg := pl.plan, pl.cfg
+	for _, name := range sortedNames(bundles) {
+		bc := bundles[name]
+		reason := "evidence bundle " + string(bc.status)
+		if bc.from != "" {
+			reason = "evidence bundle moved from " + bc.from
+		}
+		if it := pl.items[bc.path]; it != nil {
+			it.BundleChanged = true
+			it.Reason = joinReason(it.Reason, reason)
+			continue
+		}
+		d, err := p.lookupName(name)
+		if err != nil {
+			return err
+		}
+		if d != nil {
+			pl.addItem(name, d.path, "", bc.path, false, true, reason+"; verified against the recipe at the PR head, which this PR does not change")
+			continue
+		}
+		p.Orphans = append(p.Orphans, Item{RecipeName: name, BundlePath: bc.path, BundleChanged: true, NeedsBundleName: true,
+			Reason: fmt.Sprintf("%s, but no recipe named %q exists at the PR head", reason, name)})
+	}
+	for _, name := range sortedNames(removedBundles) {
+		bp := removedBundles[name]
+		if pl.head.Exists(bp) {
+			continue
+		}
+		d, err := p.lookupName(name)
+		if err != nil {
+			return err
+		}
+		it := &Item{RecipeName: name, BundlePath: bp, BundleChanged: true}
+		if d != nil {
+			it.RecipePath = d.path
+			it.Reason = "evidence bundle removed: the recipe stays at the PR head without evidence"
+		} else {
+			it.Reason = "evidence bundle removed, and no recipe named " + name + " exists at the PR head"
+		}
+		pl.removed[name] = it
+	}
+	orphanScan := false
+	for _, fc := range removedFiles {
+		name := baseName(fc.path)
+		d, err := p.lookupName(name)
+		if err != nil {
+			return err
+		}
+		if d != nil {
+			continue // the name still exists (the file moved, or another file defines it)
+		}
+		orphanScan = true
+		reason := "recipe removed"
+		if fc.to != "" {
+			reason = "recipe renamed to " + fc.to
+		}
+		bp := cfg.BundlePath(name)
+		if bp != "" && pl.head.Exists(bp) {
+			p.Orphans = append(p.Orphans, Item{RecipeName: name, BundlePath: bp,
+				Reason: fmt.Sprintf("%s (%s), but its evidence bundle remains", reason, fc.path)})
+			continue
+		}
+		if fc.to != "" {
+			// A renamed file: the recipe's item says so. Whether the old
+			// name was a recipe name is unknown (its metadata.name is not
+			// at the head).
+			continue
+		}
+		it := pl.removed[name]
+		if it == nil {
+			it = &Item{RecipeName: name}
+			pl.removed[name] = it
+		}
+		it.RecipePath, it.RecipeChanged = fc.path, true
+		if it.BundlePath != "" {
+			it.Reason = reason + ", together with its evidence bundle"
+		} else {
+			it.Reason = reason
+		}
+	}
+	if orphanScan {
+		// A removed overlay's metadata.name may differ from its file name:
+		// report every bundle at the head whose recipe does not exist.
+		files, err := pl.r.list()
+		if err != nil {
+			return err
+		}
+		known := map[string]bool{}
+		for _, o := range p.Orphans {
+			known[o.BundlePath] = true
+		}
+		for _, f := range files {
+			c, name := cfg.classify(f)
+			if c != classBundle || known[f] || pl.items[f] != nil {
+				continue
+			}
+			d, err := p.lookupName(name)
+			if err != nil {
+				return err
+			}
+			if d == nil {
+				p.Orphans = append(p.Orphans, Item{RecipeName: name, BundlePath: f, BundleChanged: bundles[name].path == f,
+					Reason: "no recipe named " + name + " exists at the PR head (this PR removes or renames recipes)"})
+			}
+		}
+	}
+	return nil
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// lfsBundles reads the bundles of the items that are small enough to be Git
+// LFS pointers (only when the head can tell sizes).
+func (pl *planner) lfsBundles() {
+	s, ok := pl.head.(Sizer)
+	if !ok {
+		return
+	}
+	for bp := range pl.items {
+		n, ok := s.Size(bp)
+		if !ok || n >= maxLFSPointerBytes {
+			continue
+		}
+		b, err := pl.head.Read(pl.ctx, bp)
+		if err == nil && IsLFSPointer(b) {
+			pl.plan.LFSPointers = append(pl.plan.LFSPointers, bp)
+		}
+	}
+}
+
+func (pl *planner) finish() {
+	p := pl.plan
+	for _, it := range pl.items {
+		p.Items = append(p.Items, *it)
+	}
+	for _, it := range pl.missing {
+		p.Missing = append(p.Missing, *it)
+	}
+	for _, it := range pl.removed {
+		p.Removed = append(p.Removed, *it)
+	}
+	for _, it := range pl.uncovered {
+		p.Uncovered = append(p.Uncovered, *it)
+	}
+	p.sort()
+}
+
+func (p *Plan) sort() {
+	for _, l := range [][]Item{p.Items, p.Missing, p.Orphans, p.Removed, p.Uncovered} {
+		sort.SliceStable(l, func(i, j int) bool {
+			a, b := l[i], l[j]
+			if a.RecipeName != b.RecipeName {
+				return a.RecipeName < b.RecipeName
+			}
+			if a.BundlePath != b.BundlePath {
+				return a.BundlePath < b.BundlePath
+			}
+			return a.RecipePath < b.RecipePath
+		})
+	}
+	p.LFSPointers = sortedUnique(p.LFSPointers)
+	p.Ignored = sortedUnique(p.Ignored)
+}
+
+func sortedUnique(s []string) []string {
+	sort.Strings(s)
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// Resolve settles an orphan bundle marked NeedsBundleName, whose directory
+// names no recipe, once the caller has read the recipe name inside the
+// bundle (the Statement's predicate.recipe.name). When a recipe of that name
+// exists at the PR head, the bundle moves from Orphans to Items, to be
+// verified against that recipe; otherwise it stays an orphan, with its
+// Reason saying so. The error is for a bundlePath that is not such an orphan,
+// and for a name two files define.
+func (p *Plan) Resolve(bundlePath, recipeName string) error {
+	idx := -1
+	for i, o := range p.Orphans {
+		if o.BundlePath == bundlePath && o.NeedsBundleName {
+			idx = i
+			break
+		}
+	}
+	if idx < 0 {
+		return fmt.Errorf("resolve: %s is not a bundle waiting for its recipe name", qp(bundlePath))
+	}
+	o := &p.Orphans[idx]
+	o.NeedsBundleName = false
+	if !ValidRecipeName(recipeName) {
+		o.Reason = joinReason(o.Reason, fmt.Sprintf("the bundle names recipe %q, which is not a valid recipe name", cut(recipeName, 130)))
+		return nil
+	}
+	d, err := p.lookupName(recipeName)
+	if err != nil {
+		return fmt.Errorf("resolve: %w", err)
+	}
+	if d == nil {
+		o.Reason = joinReason(o.Reason, fmt.Sprintf("nor does %q, the recipe the bundle names", recipeName))
+		return nil
+	}
+	it := *o
+	it.RecipeName, it.RecipePath = recipeName, d.path
+	it.Reason = fmt.Sprintf("evidence bundle changed; its directory names no recipe, so it is verified against recipe %q, the name inside the bundle (move it to %s)",
+		recipeName, p.cfg.BundlePath(recipeName))
+	p.Orphans = append(p.Orphans[:idx], p.Orphans[idx+1:]...)
+	p.Items = append(p.Items, it)
+	p.sort()
+	return nil
+}

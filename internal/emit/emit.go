@@ -1,0 +1,465 @@
+// Package emit is the emitter: it snapshots the cluster and its GPUs, packages
+// the canonical recipe, the snapshot, the CTRF reports and a BOM into a format v1
+// evidence bundle, and signs it keyless with Sigstore.
+package emit
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/aicr/verify-evidence/internal/assemble"
+	"github.com/aicr/verify-evidence/internal/bom"
+	"github.com/aicr/verify-evidence/internal/fingerprint"
+	"github.com/aicr/verify-evidence/internal/gpu"
+	"github.com/aicr/verify-evidence/internal/schema"
+	"github.com/aicr/verify-evidence/internal/signing"
+	"github.com/aicr/verify-evidence/internal/snapshot"
+	"github.com/aicr/verify-evidence/internal/trust"
+)
+
+// Exit codes of emit.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 64
+)
+
+// Limits on emit's inputs.
+const (
+	MaxCTRFBytes     = 16 << 20
+	MaxBOMBytes      = 16 << 20
+	MaxSnapshotBytes = 16 << 20
+)
+
+// Options are emit's flags.
+type Options struct {
+	Recipe        string
+	RecipeName    string
+	Results       string
+	BOM           string
+	Kubeconfig    string
+	Snapshot      string
+	SnapshotOut   string
+	Out           string
+	Sign          string
+	IdentityToken string
+	FulcioURL     string
+	RekorURL      string
+	RekorVersion  uint
+	TSAURL        string
+	TrustedRoot   string
+	Redact        string
+	NVML          string
+	Interactive   bool
+	Quiet         bool
+	AICRVersion   string
+	AttestedAt    string
+}
+
+const usageText = `emit — package and sign AICR recipe evidence
+
+Usage:
+  emit --recipe FILE --results DIR [--bom FILE] [--kubeconfig FILE | in-cluster]
+       [--snapshot FILE] [--out evidence-bundle.tar.gz] [--sign keyless|none]
+       [--identity-token FILE] [--fulcio-url URL --rekor-url URL [--tsa-url URL]]
+       [--redact minimal|full] [--nvml auto|off|required] [--quiet]
+
+--results holds the CTRF reports deployment.json, performance.json and
+conformance.json (any subset, at least one). Without --snapshot, the cluster is
+read with client-go (--kubeconfig, $KUBECONFIG, ~/.kube/config, or in-cluster)
+and the GPUs of this machine with NVML (--nvml auto skips when NVML is absent).
+The bundle is written atomically to --out. Keyless signing takes the identity
+token from --identity-token, $SIGSTORE_ID_TOKEN, the GitHub Actions OIDC token
+(permissions: id-token: write), or an interactive login, in that order.
+`
+
+// Parse reads emit's command line; the error names the flag at fault.
+func Parse(args []string, stderr io.Writer) (*Options, error) {
+	fs := flag.NewFlagSet("emit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usageText, "\nFlags:\n"); fs.PrintDefaults() }
+	o := &Options{}
+	fs.StringVar(&o.Recipe, "recipe", "", "resolved recipe `FILE` (kind: RecipeResult)")
+	fs.StringVar(&o.RecipeName, "recipe-name", "", "recipe name (default: the recipe's metadata.name, else the file name)")
+	fs.StringVar(&o.Results, "results", "", "`DIR` with the CTRF reports <phase>.json")
+	fs.StringVar(&o.BOM, "bom", "", "CycloneDX 1.6 JSON `FILE` (default: generated from the recipe's componentRefs)")
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig `FILE` (default $KUBECONFIG, ~/.kube/config, in-cluster)")
+	fs.StringVar(&o.Snapshot, "snapshot", "", "reuse this snapshot `FILE` instead of reading the cluster")
+	fs.StringVar(&o.SnapshotOut, "snapshot-out", "", "also write the raw (unredacted) snapshot to `FILE`")
+	fs.StringVar(&o.Out, "out", "evidence-bundle.tar.gz", "output bundle `FILE`")
+	fs.StringVar(&o.Sign, "sign", "keyless", "keyless or none")
+	fs.StringVar(&o.IdentityToken, "identity-token", "", "OIDC identity token `FILE` for keyless signing")
+	fs.StringVar(&o.FulcioURL, "fulcio-url", "", "Fulcio `URL` (default public-good)")
+	fs.StringVar(&o.RekorURL, "rekor-url", "", "Rekor `URL` (default public-good)")
+	fs.UintVar(&o.RekorVersion, "rekor-version", 1, "Rekor API version, 1 or 2 (2 needs --tsa-url)")
+	fs.StringVar(&o.TSAURL, "tsa-url", "", "RFC 3161 timestamp authority `URL`")
+	fs.StringVar(&o.TrustedRoot, "trusted-root", "", "verify the signed bundle against this trusted_root.json `FILE` before writing it")
+	fs.StringVar(&o.Redact, "redact", "minimal", "minimal or full")
+	fs.StringVar(&o.NVML, "nvml", "auto", "auto, off or required")
+	fs.BoolVar(&o.Interactive, "interactive", true, "allow an interactive Sigstore login when stdin and stderr are terminals")
+	fs.BoolVar(&o.Quiet, "quiet", false, "no progress output")
+	fs.StringVar(&o.AICRVersion, "aicr-version", "", "version of the AICR tooling that ran the validation (recorded in the predicate)")
+	fs.StringVar(&o.AttestedAt, "attested-at", "", "RFC 3339 time to record as attestedAt (default now; for reproducible bundles)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch {
+	case o.Recipe == "":
+		return nil, errors.New("--recipe is required")
+	case o.Results == "":
+		return nil, errors.New("--results is required")
+	case o.Sign != "keyless" && o.Sign != "none":
+		return nil, fmt.Errorf("--sign %q: want keyless or none", o.Sign)
+	case o.Redact != "minimal" && o.Redact != "full":
+		return nil, fmt.Errorf("--redact %q: want minimal or full", o.Redact)
+	case o.NVML != "auto" && o.NVML != "off" && o.NVML != "required":
+		return nil, fmt.Errorf("--nvml %q: want auto, off or required", o.NVML)
+	case o.RekorVersion != 1 && o.RekorVersion != 2:
+		return nil, fmt.Errorf("--rekor-version %d: want 1 or 2", o.RekorVersion)
+	case o.RekorVersion == 2 && o.TSAURL == "":
+		return nil, errors.New("--rekor-version 2 needs --tsa-url: Rekor v2 entries carry no signed time")
+	}
+	return o, nil
+}
+
+// Env is what emit needs from its surroundings; tests replace the parts.
+type Env struct {
+	Stderr   io.Writer
+	Terminal bool
+	Getenv   func(string) string
+	Now      func() time.Time
+	// OpenGPU opens NVML; nil means gpu.Open.
+	OpenGPU func() (gpu.Reader, func(), error)
+	// Cluster builds the snapshot of the cluster; nil means client-go with Options.Kubeconfig.
+	Cluster func(ctx context.Context, o *Options, p *Progress) (*fingerprint.Snapshot, error)
+	// Signer overrides keyless signing (tests); nil means signing.NewSigner with the resolved token source.
+	Signer assemble.Signer
+}
+
+// Run emits one bundle. Every failure is one line naming the input at fault.
+func Run(ctx context.Context, o *Options, env Env) error {
+	p := NewProgress(env.Stderr, env.Terminal, o.Quiet)
+	now := time.Now
+	if env.Now != nil {
+		now = env.Now
+	}
+	attestedAt := now().UTC().Truncate(time.Second)
+	if o.AttestedAt != "" {
+		t, err := time.Parse(time.RFC3339, o.AttestedAt)
+		if err != nil {
+			return fmt.Errorf("--attested-at: %w", err)
+		}
+		attestedAt = t.UTC().Truncate(time.Second)
+	}
+	recipe, err := readFile(o.Recipe, schema.MaxRecipeBytes, "--recipe")
+	if err != nil {
+		return err
+	}
+	canon, err := schema.Canonical(recipe)
+	if err != nil {
+		return fmt.Errorf("--recipe %s: %w", o.Recipe, err)
+	}
+	name, err := recipeName(o, canon)
+	if err != nil {
+		return err
+	}
+	ctrf, err := readCTRF(o.Results, o.Redact)
+	if err != nil {
+		return err
+	}
+	raw, err := rawSnapshot(ctx, o, env, p)
+	if err != nil {
+		return err
+	}
+	rawBytes, err := snapshot.Marshal(raw)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	if o.SnapshotOut != "" {
+		if err := writeAtomically(o.SnapshotOut, func(w io.Writer) error { _, err := w.Write(rawBytes); return err }); err != nil {
+			return err
+		}
+	}
+	shipped, applied := raw, []string(nil)
+	if o.Redact == "minimal" {
+		if shipped, applied, err = snapshot.Redact(raw, "minimal"); err != nil {
+			return fmt.Errorf("snapshot redaction: %w", err)
+		}
+		applied = append(applied, CTRFRedactionRules()...)
+	}
+	shippedBytes, err := snapshot.Marshal(shipped)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	bomBytes, err := loadBOM(o, canon.Bytes, name, attestedAt)
+	if err != nil {
+		return err
+	}
+	in := assemble.Inputs{
+		Recipe: recipe, RecipeName: name, Snapshot: shippedBytes, RawSnapshot: rawBytes, BOM: bomBytes, CTRF: ctrf,
+		AttestedAt: attestedAt, AICRVersion: orDefault(o.AICRVersion, "verify-evidence-emit"),
+	}
+	if o.Redact == "minimal" {
+		in.Redaction = &schema.Redaction{Policy: "minimal", Version: "v1", Applied: sortedUnique(applied)}
+	}
+	b, err := assemble.Build(in)
+	if err != nil {
+		return err
+	}
+	if err := checkFingerprintSurvives(b, rawBytes, shippedBytes); err != nil {
+		return err
+	}
+	if o.Sign == "keyless" {
+		signer, err := newSigner(o, env, p)
+		if err != nil {
+			return err
+		}
+		p.Step("signing the Statement keyless (Fulcio certificate, Rekor entry)")
+		if err := b.Sign(ctx, signer); err != nil {
+			return err
+		}
+		if s, ok := signer.(*signing.Signer); ok {
+			iss, sub := s.Identity()
+			p.Step("signed as %s (issuer %s)", sub, iss)
+		}
+	} else {
+		p.Step("not signing (--sign none): verify will report this bundle as unsigned")
+	}
+	p.Step("writing %s", o.Out)
+	if err := writeAtomically(o.Out, b.Write); err != nil {
+		return err
+	}
+	p.Step("wrote %s: recipe %s (sha256 %s), %d phase report(s), attested %s", o.Out, name, b.Predicate.Recipe.Digest, len(ctrf), b.Predicate.AttestedAt)
+	return nil
+}
+
+// recipeName is --recipe-name, else the recipe's metadata.name, else the file name.
+func recipeName(o *Options, canon *schema.CanonicalRecipe) (string, error) {
+	name := o.RecipeName
+	if name == "" {
+		name = metadataName(canon)
+	}
+	if name == "" {
+		name = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(o.Recipe), ".yaml"), ".yml")
+	}
+	if !validName(name) {
+		return "", fmt.Errorf("recipe name %q: want lowercase letters, digits, '.', '_' and '-' (set --recipe-name)", name)
+	}
+	return name, nil
+}
+
+// readCTRF reads the phase reports in dir, validated and redacted per policy.
+func readCTRF(dir, redact string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, phase := range schema.Phases() {
+		p := filepath.Join(dir, phase+".json")
+		b, err := readFile(p, MaxCTRFBytes, "--results")
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, err := schema.ParseCTRF(b); err != nil {
+			return nil, fmt.Errorf("--results %s: %w", p, err)
+		}
+		if redact == "minimal" {
+			if b, err = RedactCTRF(b); err != nil {
+				return nil, fmt.Errorf("--results %s: %w", p, err)
+			}
+		}
+		out[phase] = b
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--results %s: no CTRF report (want deployment.json, performance.json and/or conformance.json)", dir)
+	}
+	return out, nil
+}
+
+// rawSnapshot reads --snapshot or the cluster, then merges live GPU facts.
+func rawSnapshot(ctx context.Context, o *Options, env Env, p *Progress) (*fingerprint.Snapshot, error) {
+	var s *fingerprint.Snapshot
+	if o.Snapshot != "" {
+		b, err := readFile(o.Snapshot, MaxSnapshotBytes, "--snapshot")
+		if err != nil {
+			return nil, err
+		}
+		if s, err = fingerprint.ParseSnapshot(b); err != nil {
+			return nil, fmt.Errorf("--snapshot %s: %w", o.Snapshot, err)
+		}
+		p.Step("using snapshot %s", o.Snapshot)
+	} else {
+		cluster := env.Cluster
+		if cluster == nil {
+			cluster = clusterSnapshot
+		}
+		var err error
+		if s, err = cluster(ctx, o, p); err != nil {
+			return nil, err
+		}
+	}
+	if o.NVML == "off" {
+		return s, nil
+	}
+	open := env.OpenGPU
+	if open == nil {
+		open = gpu.Open
+	}
+	r, closeNVML, err := open()
+	if err != nil {
+		if errors.Is(err, gpu.ErrUnavailable) && o.NVML == "auto" {
+			p.Step("NVML not available on this machine, GPU facts come from the snapshot only (%v)", err)
+			return s, nil
+		}
+		return nil, fmt.Errorf("--nvml %s: %w", o.NVML, err)
+	}
+	defer closeNVML()
+	p.Step("reading GPU facts with NVML")
+	facts, err := r.Read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("--nvml %s: %w", o.NVML, err)
+	}
+	setSubtype(s, "GPU", gpu.Measurement(facts))
+	if o.Redact == "full" {
+		setSubtype(s, "GPU", gpu.DevicesMeasurement(facts))
+	}
+	return s, nil
+}
+
+// clusterSnapshot reads the cluster with client-go.
+func clusterSnapshot(ctx context.Context, o *Options, p *Progress) (*fingerprint.Snapshot, error) {
+	cfg, err := snapshot.LoadConfig(o.Kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	p.Step("listing nodes of %s", cfg.Host)
+	s, err := snapshot.Collect(ctx, client, snapshot.Options{Progress: func(n int) { p.Update("%d nodes listed", n) }})
+	p.Done()
+	if err != nil {
+		return nil, fmt.Errorf("cluster snapshot: %w", err)
+	}
+	return s, nil
+}
+
+// setSubtype replaces (or adds) one subtype of a measurement type.
+func setSubtype(s *fingerprint.Snapshot, typ string, sub fingerprint.Subtype) {
+	for i := range s.Measurements {
+		m := &s.Measurements[i]
+		if m.Type != typ {
+			continue
+		}
+		for j := range m.Subtypes {
+			if m.Subtypes[j].Subtype == sub.Subtype {
+				m.Subtypes[j] = sub
+				return
+			}
+		}
+		m.Subtypes = append(m.Subtypes, sub)
+		return
+	}
+	s.Measurements = append(s.Measurements, fingerprint.Measurement{Type: typ, Subtypes: []fingerprint.Subtype{sub}})
+}
+
+// loadBOM reads and validates --bom, or generates one from the recipe.
+func loadBOM(o *Options, canonicalRecipe []byte, name string, at time.Time) ([]byte, error) {
+	if o.BOM == "" {
+		b, err := bom.FromRecipe(canonicalRecipe, name, at)
+		if err != nil {
+			return nil, fmt.Errorf("--bom not given and %w", err)
+		}
+		return b, nil
+	}
+	b, err := readFile(o.BOM, MaxBOMBytes, "--bom")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := bom.Parse(b); err != nil {
+		return nil, fmt.Errorf("--bom %s: %w", o.BOM, err)
+	}
+	return b, nil
+}
+
+// checkFingerprintSurvives makes sure minimisation kept what the verifier
+// recomputes the fingerprint from.
+func checkFingerprintSurvives(b *assemble.Bundle, raw, shipped []byte) error {
+	fromShipped, err := fingerprint.Compute(shipped)
+	if err != nil {
+		return fmt.Errorf("redacted snapshot: %w", err)
+	}
+	if diffs := fingerprint.CompareFingerprint(b.Predicate.Fingerprint, fromShipped); len(diffs) > 0 {
+		return fmt.Errorf("redaction changed the fingerprint the verifier will recompute: %s", diffs[0])
+	}
+	return nil
+}
+
+// newSigner resolves the identity token source and builds the keyless signer.
+func newSigner(o *Options, env Env, p *Progress) (assemble.Signer, error) {
+	if env.Signer != nil {
+		return env.Signer, nil
+	}
+	tokens, err := signing.Resolve(signing.ResolveOptions{
+		TokenFile: o.IdentityToken, Getenv: env.Getenv,
+		Interactive: o.Interactive && signing.StdioIsTerminal(), Stderr: env.Stderr,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cfg := signing.Config{FulcioURL: o.FulcioURL, RekorURL: o.RekorURL, RekorVersion: uint32(o.RekorVersion), TSAURL: o.TSAURL,
+		Progress: func(step string) { p.Step("%s", step) }}
+	if o.TrustedRoot != "" {
+		tr, err := trust.FromFile(o.TrustedRoot)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-root: %w", err)
+		}
+		cfg.TrustedRoot = tr
+	}
+	p.Step("identity token from %s", tokens.Name())
+	return signing.NewSigner(cfg, tokens)
+}
+
+// readFile reads a regular file of at most limit bytes; errors name the flag.
+func readFile(path string, limit int64, flagName string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flagName, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flagName, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s %s: not a regular file", flagName, path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", flagName, path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s %s: larger than %d bytes", flagName, path, limit)
+	}
+	return b, nil
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}

@@ -1,0 +1,272 @@
+package snapshot
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aicr/verify-evidence/internal/fingerprint"
+)
+
+// upstreamLikeSnapshot is a raw snapshot with everything minimisation must
+// drop: sensitive per-node data, labels, serials, UUIDs, unknown measurements.
+const upstreamLikeSnapshot = `kind: Snapshot
+metadata:
+  source-node: ip-10-0-1-11.us-west-2.compute.internal
+fingerprint:
+  service: {value: eks}
+measurements:
+  - type: K8s
+    subtypes:
+      - subtype: server
+        data:
+          version: v1.33.4
+          platform: linux/amd64
+          goVersion: go1.24.6
+      - subtype: node
+        data:
+          provider: eks
+          provider-id: aws:///us-west-2a/i-0123456789abcdef0
+          source-node: ip-10-0-1-11.us-west-2.compute.internal
+          kubelet-version: v1.33.4-eks-a737599
+          kernel-version: 6.8.0-1035-aws
+          operating-system: linux
+          os-image: Ubuntu 24.04.3 LTS
+          container-runtime-id: containerd://2.0.5
+          container-runtime-name: containerd
+          container-runtime-version: 2.0.5
+      - subtype: helm
+        data:
+          gpu-operator.version: v25.10.1
+  - type: OS
+    subtypes:
+      - subtype: release
+        data:
+          ID: ubuntu
+          VERSION_ID: "24.04"
+          PRETTY_NAME: Ubuntu 24.04.3 LTS
+          HOME_URL: https://www.ubuntu.com/
+      - subtype: grub
+        data:
+          BOOT_IMAGE: /vmlinuz-6.8.0-1035-aws
+      - subtype: sysctl
+        data:
+          /proc/sys/kernel/hostname: ip-10-0-1-11
+  - type: GPU
+    subtypes:
+      - subtype: hardware
+        data:
+          model: NVIDIA H100 80GB HBM3
+          count: 8
+          driver: 580.159.04
+          serial: "1654922005581"
+          gpu.0.serial: "1654922005582"
+          serialNumber: "1654922005583"
+          uuid: GPU-4a2c5f1e-9b3d-4e7a-8c6f-0d1e2f3a4b5c
+          gpu-uuids: GPU-4a2c5f1e-9b3d-4e7a-8c6f-0d1e2f3a4b5c,GPU-5b3d6f2e-0c4e-4f8a-9d7f-1e2f3a4b5c6d
+          bus-ids: 00000000:18:00.0
+          mig-devices: MIG-11111111-2222-3333-4444-555555555555
+          mig-mode: disabled
+      - subtype: smi
+        data:
+          gpu.0.uuid: GPU-4a2c5f1e-9b3d-4e7a-8c6f-0d1e2f3a4b5c
+  - type: NodeTopology
+    subtypes:
+      - subtype: summary
+        data:
+          node-count: 4
+          gpu-node-count: 2
+          gpu-products: NVIDIA-H100-80GB-HBM3
+          regions: us-west-2
+      - subtype: nodes
+        data:
+          ip-10-0-1-11.us-west-2.compute.internal.provider-id: aws:///us-west-2a/i-0123456789abcdef0
+          ip-10-0-1-11.us-west-2.compute.internal.internal-ips: 10.0.1.11
+      - subtype: label
+        data:
+          nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3|ip-10-0-1-11,ip-10-0-1-12
+  - type: SystemD
+    subtypes:
+      - subtype: containerd.service
+        data:
+          ActiveState: active
+`
+
+func TestRedactMinimal(t *testing.T) {
+	raw, err := fingerprint.ParseSnapshot([]byte(upstreamLikeSnapshot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawCopy := clone(raw)
+	got, rules, err := Redact(raw, PolicyMinimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRules := []string{RuleGPUSerialDrop, RuleGPUUUIDDrop, RuleAllowlist, RuleNodesDrop} // sorted
+	if !reflect.DeepEqual(rules, wantRules) {
+		t.Errorf("rules = %q, want %q", rules, wantRules)
+	}
+	want := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{
+		{Type: "K8s", Subtypes: []fingerprint.Subtype{
+			{Subtype: "server", Data: map[string]any{"version": "v1.33.4", "platform": "linux/amd64", "goVersion": "go1.24.6"}},
+			{Subtype: "node", Data: map[string]any{
+				"provider": "eks", "kubelet-version": "v1.33.4-eks-a737599", "kernel-version": "6.8.0-1035-aws",
+				"operating-system": "linux", "os-image": "Ubuntu 24.04.3 LTS",
+				"container-runtime-name": "containerd", "container-runtime-version": "2.0.5",
+			}},
+		}},
+		{Type: "OS", Subtypes: []fingerprint.Subtype{
+			{Subtype: "release", Data: map[string]any{"ID": "ubuntu", "VERSION_ID": "24.04", "PRETTY_NAME": "Ubuntu 24.04.3 LTS"}},
+		}},
+		{Type: "GPU", Subtypes: []fingerprint.Subtype{
+			{Subtype: "hardware", Data: map[string]any{
+				"model": "NVIDIA H100 80GB HBM3", "count": 8, "driver": "580.159.04",
+				"bus-ids": "00000000:18:00.0", "mig-mode": "disabled",
+			}},
+		}},
+		{Type: "NodeTopology", Subtypes: []fingerprint.Subtype{
+			{Subtype: "summary", Data: map[string]any{
+				"node-count": 4, "gpu-node-count": 2, "gpu-products": "NVIDIA-H100-80GB-HBM3", "regions": "us-west-2",
+			}},
+		}},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		gy, _ := Marshal(got)
+		t.Errorf("minimal redaction:\n%s", gy)
+	}
+	if !reflect.DeepEqual(raw, rawCopy) {
+		t.Error("Redact changed its input")
+	}
+	assertSameFingerprint(t, raw, got)
+
+	// Nothing sensitive survives in the YAML.
+	b, err := Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"ip-10-0-1-11", "i-0123456789abcdef0", "10.0.1.11", "GPU-", "MIG-", "1654922005", "source-node", "HOME_URL", "label", "SystemD", "helm"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("minimal snapshot still holds %q:\n%s", secret, b)
+		}
+	}
+}
+
+func TestRedactFull(t *testing.T) {
+	raw, err := fingerprint.ParseSnapshot([]byte(upstreamLikeSnapshot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, rules, err := Redact(raw, PolicyFull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 0 {
+		t.Errorf("full policy applied %q", rules)
+	}
+	if !reflect.DeepEqual(got, raw) {
+		t.Error("full policy changed the snapshot")
+	}
+	got.Measurements[0].Subtypes[0].Data["version"] = "changed"
+	if raw.Measurements[0].Subtypes[0].Data["version"] != "v1.33.4" {
+		t.Error("full policy returned a shallow copy")
+	}
+}
+
+func TestRedactErrors(t *testing.T) {
+	s := &fingerprint.Snapshot{}
+	if _, _, err := Redact(s, "partial"); err == nil || !strings.Contains(err.Error(), `unknown policy "partial"`) {
+		t.Errorf("unknown policy: %v", err)
+	}
+	if _, _, err := Redact(nil, PolicyMinimal); err == nil {
+		t.Error("nil snapshot: no error")
+	}
+	dup := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{{Type: "K8s"}, {Type: "K8s"}}}
+	if _, _, err := Redact(dup, PolicyMinimal); err == nil || !strings.Contains(err.Error(), "repeats") {
+		t.Errorf("duplicate type: %v", err)
+	}
+	// A minimal snapshot with nothing to drop reports only the allow-list.
+	_, rules, err := Redact(&fingerprint.Snapshot{Measurements: []fingerprint.Measurement{
+		{Type: "K8s", Subtypes: []fingerprint.Subtype{{Subtype: "server", Data: map[string]any{"version": "v1.33.0"}}}},
+	}}, PolicyMinimal)
+	if err != nil || !reflect.DeepEqual(rules, []string{RuleAllowlist}) {
+		t.Errorf("clean snapshot: rules %q, err %v", rules, err)
+	}
+}
+
+// TestRedactFingerprintInvariance: minimal redaction never changes the
+// fingerprint, for the example bundles' snapshots, the upstream mock and
+// collected snapshots.
+func TestRedactFingerprintInvariance(t *testing.T) {
+	inputs := map[string]*fingerprint.Snapshot{}
+	paths, _ := filepath.Glob("../../testdata/examples/inputs/*/snapshot.yaml")
+	upstream := filepath.Join("..", "..", "..", "shared", "testdata", "aicr-upstream", "tests", "chainsaw", "cli", "cuj1-training", "mock-snapshot.yaml")
+	if _, err := os.Stat(upstream); err == nil {
+		paths = append(paths, upstream)
+	}
+	if len(paths) == 0 {
+		t.Fatal("no example snapshots found")
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := fingerprint.ParseSnapshot(b)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		inputs[p] = s
+	}
+	for name, nodes := range map[string][]testNode{"collected eks": eksNodes()} {
+		s, err := Collect(context.Background(), fakeClient(t, "v1.33.4-eks-e386d34", nodes...), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[name] = s
+	}
+	for name, s := range inputs {
+		t.Run(filepath.Base(filepath.Dir(name))+"/"+filepath.Base(name), func(t *testing.T) {
+			red, _, err := Redact(s, PolicyMinimal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSameFingerprint(t, s, red)
+			// And through Marshal and ParseSnapshot, as the verifier reads it.
+			b, err := Marshal(red)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fp, err := fingerprint.Compute(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(fp, fingerprint.ComputeFromSnapshot(s)) {
+				t.Errorf("fingerprint from the minimised YAML differs")
+			}
+		})
+	}
+}
+
+func assertSameFingerprint(t *testing.T, before, after *fingerprint.Snapshot) {
+	t.Helper()
+	a, b := fingerprint.ComputeFromSnapshot(before), fingerprint.ComputeFromSnapshot(after)
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("fingerprint changed by redaction: %v", fingerprint.CompareFingerprint(a, b))
+	}
+}
+
+func TestGPUKeyRule(t *testing.T) {
+	for key, want := range map[string]string{
+		"serial": RuleGPUSerialDrop, "serials": RuleGPUSerialDrop, "gpu.0.serial": RuleGPUSerialDrop,
+		"Serial_Number": RuleGPUSerialDrop, "serialNumber": RuleGPUSerialDrop,
+		"uuid": RuleGPUUUIDDrop, "UUIDs": RuleGPUUUIDDrop, "gpu-uuid": RuleGPUUUIDDrop,
+		"model": "", "count": "", "mig-mode": "", "board-part-number": "",
+	} {
+		if got := gpuKeyRule(key); got != want {
+			t.Errorf("gpuKeyRule(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
