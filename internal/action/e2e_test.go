@@ -409,3 +409,47 @@ func TestActionManyRecipesCallBudget(t *testing.T) {
 		t.Fatalf("%d API calls, budget %d: %v", total, budget, srv.Fake.Calls())
 	}
 }
+
+// Stage 2 of the fork-safe setup: a workflow_run event. The PR is re-derived
+// from the run's head SHA through the API (never from an artifact), verified
+// again through the API, and commented on with the write token.
+func TestActionWorkflowRunCommentMode(t *testing.T) {
+	srv := newServer(t)
+	srv.Fake.AddPR(e2eRepo, githubtest.PR{Number: 21, HeadSHA: sha('9'), BaseSHA: sha('b'), HeadRepo: "forker/recipes"}, h100Files(t))
+	event := []byte(`{"action":"completed","workflow_run":{"head_sha":"` + sha('9') + `","event":"pull_request","conclusion":"success",
+		"head_repository":{"full_name":"forker/recipes","owner":{"login":"forker"}},"pull_requests":[{"number":999}]}}`)
+	r := runAction(t, srv, event, "workflow_run", map[string]string{"mode": "comment"})
+	if r.code != 0 || r.outputs["verdict"] != "passed" {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	if cs := stickyComments(srv, 21); len(cs) != 1 {
+		t.Fatalf("want one comment on the re-derived PR #21, got %+v", srv.Fake.Comments(e2eRepo, 21))
+	}
+	if len(srv.Fake.Comments(e2eRepo, 999)) != 0 {
+		t.Fatal("commented on the PR number the event payload claimed")
+	}
+	// A run whose head owner does not match the PR's head repository finds no PR.
+	spoof := []byte(`{"action":"completed","workflow_run":{"head_sha":"` + sha('9') + `","head_repository":{"full_name":"mallory/recipes","owner":{"login":"mallory"}}}}`)
+	r = runAction(t, srv, spoof, "workflow_run", map[string]string{"mode": "comment"})
+	if r.code != 0 || r.outputs["verdict"] != "skipped" {
+		t.Fatalf("spoofed head owner: exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+}
+
+// Untrusted text in the PR never reaches the log as a workflow command.
+func TestActionNeutralisesWorkflowCommands(t *testing.T) {
+	files := h100Files(t)
+	files[0].Path = "recipes/h100-eks-ubuntu-training.yaml"
+	files = append(files, githubtest.File{Path: "recipes/evidence/x::error::forged/evidence-bundle.tar.gz", Status: "added", Content: []byte("not a bundle")})
+	srv := newServer(t)
+	srv.Fake.AddPR(e2eRepo, githubtest.PR{Number: 22, HeadSHA: sha('a'), BaseSHA: sha('b')}, files)
+	r := runAction(t, srv, prEvent(t, srv, 22, sha('a'), ""), "pull_request", nil)
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(line, "::error::forged") || strings.Contains(line, "::error::forged") {
+			t.Fatalf("a PR-controlled string became a workflow command: %q", line)
+		}
+	}
+	if r.outputs["verdict"] != "invalid" {
+		t.Fatalf("orphan bundle must be invalid: %v\n%s", r.outputs, r.stdout)
+	}
+}
