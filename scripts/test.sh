@@ -9,6 +9,11 @@ TOOLS_BIN=${VERIFY_EVIDENCE_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/verify-eviden
 mkdir -p "$TOOLS_BIN"
 export PATH="$TOOLS_BIN:$PATH"
 
+if ! "$TOOLS_BIN/actionlint" -version >/dev/null 2>&1; then
+  echo "scripts/test.sh: installing actionlint v1.7.12 into $TOOLS_BIN (one time)" >&2
+  GOBIN="$TOOLS_BIN" go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+fi
+
 if ! "$TOOLS_BIN/cosign" version >/dev/null 2>&1; then
   echo "scripts/test.sh: installing cosign v3.1.3 into $TOOLS_BIN (one time, about 5 minutes)" >&2
   GOBIN="$TOOLS_BIN" go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3

@@ -142,7 +142,7 @@ func (r *Runner) target(ctx context.Context, eventName string, event map[string]
 			return Target{}, fmt.Errorf("read PR #%d: %w", match[0].Number, err)
 		}
 		if got.HeadSHA != headSHA {
-			return Target{}, fmt.Errorf("PR #%d moved on to %s since the run of %s: a newer run will report", got.Number, got.HeadSHA, headSHA)
+			return Target{}, fmt.Errorf("%w: PR #%d moved on to %s since the run of %s, and a newer run will report", errNoPR, got.Number, got.HeadSHA, headSHA)
 		}
 		return Target{Repo: r.Repo, PR: got}, nil
 	}
