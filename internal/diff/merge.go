@@ -57,13 +57,6 @@ func (l *named) set(name string, e *entry) {
 	l.byName[name] = e
 }
 
-func (l *named) len() int {
-	if l == nil {
-		return 0
-	}
-	return len(l.order)
-}
-
 // phase is one merged validation phase.
 type phase struct {
 	src       string // the overlay that introduced the phase

@@ -26,17 +26,6 @@ func mapGet(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// mapSet sets key in mapping m to v, replacing an existing value.
-func mapSet(m *yaml.Node, key string, v *yaml.Node) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content[i+1] = v
-			return
-		}
-	}
-	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
-}
-
 // keyIndex maps each key of mapping m to the index of its value in
 // m.Content, so that loops over a mapping look keys up in constant time (a
 // PR's recipe may hold mappings of 100,000 keys).
@@ -272,46 +261,6 @@ func parseNumber(s string) (float64, bool) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	return f, err == nil
-}
-
-// sameValue reports whether two nodes hold the same data, ignoring styles:
-// scalars compare by resolved tag and value (numbers numerically, booleans
-// case-insensitively), so 'a' and "a" are equal but "1" and 1 are not. With
-// loose, scalars compare by their text alone ("1" and 1 are equal), which is
-// how AICR reads its string-typed fields.
-func sameValue(a, b *yaml.Node, loose bool) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	if a.Kind != b.Kind {
-		return false
-	}
-	switch a.Kind {
-	case yaml.ScalarNode:
-		return sameScalar(a, b, loose)
-	case yaml.SequenceNode:
-		if len(a.Content) != len(b.Content) {
-			return false
-		}
-		for i := range a.Content {
-			if !sameValue(a.Content[i], b.Content[i], loose) {
-				return false
-			}
-		}
-		return true
-	case yaml.MappingNode:
-		if len(a.Content) != len(b.Content) {
-			return false
-		}
-		bi := keyIndex(b)
-		for i := 0; i+1 < len(a.Content); i += 2 {
-			if !sameValue(a.Content[i+1], lookup(b, bi, a.Content[i].Value), loose) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
 }
 
 func sameScalar(a, b *yaml.Node, loose bool) bool {
