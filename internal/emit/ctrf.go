@@ -8,18 +8,19 @@ import (
 	"github.com/aicr/verify-evidence/internal/schema"
 )
 
-// ctrfOmitted are the per-test fields minimal redaction drops: free text that
-// may carry node names, IPs or secrets. Counts, names, statuses, durations,
-// suites and the redaction-safe "extra" map stay.
-var ctrfOmitted = []string{"message", "stdout", "stderr", "trace"}
+// ctrfOmitted are the per-test fields minimal redaction drops: free text and
+// attachments that may carry node names, IPs or secrets. Counts, names,
+// statuses, durations, suites, parameters and the redaction-safe "extra" map
+// stay. results.environment (build and host details) is dropped too.
+var ctrfOmitted = []string{"message", "stdout", "stderr", "trace", "snippet", "ai", "attachments", "screenshot"}
 
 // CTRFRedactionRules are the rule ids recorded in predicate.redaction for CTRF.
 func CTRFRedactionRules() []string {
-	out := make([]string, len(ctrfOmitted))
-	for i, f := range ctrfOmitted {
-		out[i] = "ctrf.tests.omit:" + f
+	out := make([]string, 0, len(ctrfOmitted)+1)
+	for _, f := range ctrfOmitted {
+		out = append(out, "ctrf.tests.omit:"+f)
 	}
-	return out
+	return append(out, "ctrf.results.omit:environment")
 }
 
 // RedactCTRF drops the free-text fields of every test from a CTRF report and
@@ -36,6 +37,7 @@ func RedactCTRF(report []byte) ([]byte, error) {
 		return nil, fmt.Errorf("CTRF: %w", err)
 	}
 	results, _ := doc["results"].(map[string]any)
+	delete(results, "environment")
 	tests, _ := results["tests"].([]any)
 	for _, t := range tests {
 		if m, ok := t.(map[string]any); ok {

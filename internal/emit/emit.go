@@ -24,6 +24,7 @@ import (
 	"github.com/aicr/verify-evidence/internal/signing"
 	"github.com/aicr/verify-evidence/internal/snapshot"
 	"github.com/aicr/verify-evidence/internal/trust"
+	"github.com/aicr/verify-evidence/internal/verify"
 )
 
 // Exit codes of emit.
@@ -162,6 +163,9 @@ func Run(ctx context.Context, o *Options, env Env) error {
 			return fmt.Errorf("--attested-at: %w", err)
 		}
 		attestedAt = t.UTC().Truncate(time.Second)
+		if attestedAt.After(now().Add(verify.MaxClockSkew)) {
+			return fmt.Errorf("--attested-at %s is in the future: a verifier rejects attestedAt later than the signing time + %s", o.AttestedAt, verify.MaxClockSkew)
+		}
 	}
 	recipe, err := readFile(o.Recipe, schema.MaxRecipeBytes, "--recipe")
 	if err != nil {
@@ -178,6 +182,14 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	ctrf, err := readCTRF(o.Results, o.Redact)
 	if err != nil {
 		return err
+	}
+	// Find the identity token source before the long work, so a missing token
+	// fails at once; the token itself is fetched right before signing.
+	var signer assemble.Signer
+	if o.Sign == "keyless" {
+		if signer, err = newSigner(o, env, p); err != nil {
+			return err
+		}
 	}
 	raw, err := rawSnapshot(ctx, o, env, p)
 	if err != nil {
@@ -222,10 +234,6 @@ func Run(ctx context.Context, o *Options, env Env) error {
 		return err
 	}
 	if o.Sign == "keyless" {
-		signer, err := newSigner(o, env, p)
-		if err != nil {
-			return err
-		}
 		p.Step("signing the Statement keyless (Fulcio certificate, Rekor entry)")
 		if err := b.Sign(ctx, signer); err != nil {
 			return err
@@ -272,8 +280,14 @@ func readCTRF(dir, redact string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := schema.ParseCTRF(b); err != nil {
+		r, err := schema.ParseCTRF(b)
+		if err != nil {
 			return nil, fmt.Errorf("--results %s: %w", p, err)
+		}
+		if c, s := schema.CountCTRF(r), r.Results.Summary; c.Tests != s.Tests || c.Passed != s.Passed || c.Failed != s.Failed ||
+			c.Skipped != s.Skipped || c.Pending != s.Pending || c.Other != s.Other {
+			return nil, fmt.Errorf("--results %s: summary (tests %d, passed %d, failed %d, skipped %d, pending %d, other %d) disagrees with its %d tests (passed %d, failed %d, skipped %d, pending %d, other %d)",
+				p, s.Tests, s.Passed, s.Failed, s.Skipped, s.Pending, s.Other, c.Tests, c.Passed, c.Failed, c.Skipped, c.Pending, c.Other)
 		}
 		if redact == "minimal" {
 			if b, err = RedactCTRF(b); err != nil {

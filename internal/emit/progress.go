@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Progress reports long steps on stderr: a live, rewritten line on a terminal,
@@ -24,11 +26,8 @@ func NewProgress(w io.Writer, terminal, quiet bool) *Progress {
 	return &Progress{w: w, terminal: terminal, quiet: quiet}
 }
 
-// IsTerminal reports whether f is a character device (a terminal).
-func IsTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
+// IsTerminal reports whether f is a terminal.
+func IsTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 // Step announces the start of a step.
 func (p *Progress) Step(format string, args ...any) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,7 +107,7 @@ func Collect(ctx context.Context, client kubernetes.Interface, opts Options) (*S
 	}
 	info, err := discovery.ToServerVersionInterfaceWithContext(client.Discovery()).ServerVersionWithContext(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: server version: %w", oneLine(err))
+		return nil, fmt.Errorf("snapshot: server version: %w", withStatus(oneLine(err)))
 	}
 	serverVersion := strings.TrimSpace(info.GitVersion)
 
@@ -506,3 +507,17 @@ type flatError struct {
 
 func (e *flatError) Error() string { return e.msg }
 func (e *flatError) Unwrap() error { return e.err }
+
+// withStatus adds the HTTP status of an API error whose message lacks it
+// (client-go's /version call reports a refused request as just "unknown").
+func withStatus(err error) error {
+	var st apierrors.APIStatus
+	if !errors.As(err, &st) {
+		return err
+	}
+	s := st.Status()
+	if s.Code == 0 || strings.Contains(err.Error(), strconv.Itoa(int(s.Code))) {
+		return err
+	}
+	return fmt.Errorf("%d %s (%s): %w", s.Code, http.StatusText(int(s.Code)), s.Reason, err)
+}
