@@ -96,15 +96,11 @@ func Build(in Inputs) (*Bundle, error) {
 		if !schema.IsPhase(phase) {
 			return nil, fmt.Errorf("CTRF phase %q: want deployment, performance or conformance", phase)
 		}
-		r, err := schema.ParseCTRF(report)
+		r, err := schema.CheckCTRFSummary(report)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", schema.CTRFPath(phase), err)
 		}
-		counted, sum := schema.CountCTRF(r), r.Results.Summary
-		if counted.Tests != sum.Tests || counted.Passed != sum.Passed || counted.Failed != sum.Failed ||
-			counted.Skipped != sum.Skipped || counted.Pending != sum.Pending || counted.Other != sum.Other {
-			return nil, fmt.Errorf("%s: summary %+v disagrees with its %d tests %+v", schema.CTRFPath(phase), sum, counted.Tests, counted)
-		}
+		sum := r.Results.Summary
 		files[schema.CTRFPath(phase)] = report
 		phases[phase] = schema.PhaseResult{Passed: sum.Passed, Failed: sum.Failed, Skipped: sum.Skipped,
 			Pending: sum.Pending, Other: sum.Other, CTRFDigest: schema.SHA256Prefixed(report)}

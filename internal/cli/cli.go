@@ -154,20 +154,27 @@ func runInspect(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stderr, "verify-evidence inspect: %v\n", err)
 		return ExitUsage
 	}
-	in, err := verify.NewInspector()
+	return checkBundle(ctx, "inspect", verify.Config{}, pos[0], verify.Options{}, format, out.output, stdio)
+}
+
+// checkBundle runs the pipeline configured by cfg over the bundle named by arg
+// and reports the result; mode names the command in messages.
+func checkBundle(ctx context.Context, mode string, cfg verify.Config, arg string, opts verify.Options, format report.Format, output string, stdio IO) int {
+	v, err := verify.New(cfg)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "verify-evidence inspect: %v\n", err)
+		fmt.Fprintf(stdio.Stderr, "verify-evidence %s: %v\n", mode, err)
 		return ExitError
 	}
-	src, name, closeFn, err := openBundle(pos[0], stdio)
+	src, name, closeFn, err := openBundle(arg, stdio)
 	var res *verify.Result
 	if err != nil {
-		res = verify.InputError(name, "inspect", err)
+		res = verify.InputError(name, mode, err)
 	} else {
-		res = in.Inspect(ctx, src, verify.Options{Name: name})
+		opts.Name = name
+		res = v.Verify(ctx, src, opts)
 		closeFn()
 	}
-	return emit(res, format, out.output, stdio)
+	return emit(res, format, output, stdio)
 }
 
 // openBundle opens BUNDLE for reading: "-" is stdin; a path must be a regular

@@ -133,20 +133,7 @@ func runVerify(ctx context.Context, args []string, stdio IO) int {
 			return usage(err)
 		}
 	}
-	v, err := verify.New(cfg)
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "verify-evidence verify: %v\n", err)
-		return ExitError
-	}
-	src, name, closeFn, err := openBundle(pos[0], stdio)
-	var res *verify.Result
-	if err != nil {
-		res = verify.InputError(name, "verify", err)
-	} else {
-		res = v.Verify(ctx, src, verify.Options{Name: name, Recipe: recipe, RecipeName: o.recipe})
-		closeFn()
-	}
-	return emit(res, format, o.out.output, stdio)
+	return checkBundle(ctx, "verify", cfg, pos[0], verify.Options{Recipe: recipe, RecipeName: o.recipe}, format, o.out.output, stdio)
 }
 
 // readSmallFile reads a regular file of at most limit bytes.

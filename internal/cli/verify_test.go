@@ -256,7 +256,7 @@ func TestVerifyCmdRecipeFile(t *testing.T) {
 		t.Fatal("the input recipe has no accelerator: h100")
 	}
 	r := vtRun(t, vtPinned(vtH100, "--recipe", vtWrite(t, "recipe.yaml", changed))...).want(t, cli.ExitInvalid)
-	r.mentions(t, "stdout", ".criteria.accelerator")
+	r.mentions(t, "stdout", "criteria.accelerator")
 
 	// A recipe file that cannot be read is a usage error, not a verdict.
 	vtRun(t, vtPinned(vtH100, "--recipe", filepath.Join(t.TempDir(), "missing.yaml"))...).want(t, cli.ExitUsage)

@@ -70,8 +70,6 @@ type differ struct {
 // as componentRefs and constraints) item by name, with a separate row when
 // the order of the items differs; other lists item by index. Document nodes
 // are unwrapped. pr is the PR's side, bundle the bundle's.
-//
-// Nodes supersedes verify.DiffRecipes, which compares lists by index only.
 func Nodes(pr, bundle *yaml.Node) (diffs []Difference, total int) {
 	c := &collector{}
 	d := &differ{c: c, mode: exact}

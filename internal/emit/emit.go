@@ -280,14 +280,8 @@ func readCTRF(dir, redact string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := schema.ParseCTRF(b)
-		if err != nil {
+		if _, err := schema.CheckCTRFSummary(b); err != nil {
 			return nil, fmt.Errorf("--results %s: %w", p, err)
-		}
-		if c, s := schema.CountCTRF(r), r.Results.Summary; c.Tests != s.Tests || c.Passed != s.Passed || c.Failed != s.Failed ||
-			c.Skipped != s.Skipped || c.Pending != s.Pending || c.Other != s.Other {
-			return nil, fmt.Errorf("--results %s: summary (tests %d, passed %d, failed %d, skipped %d, pending %d, other %d) disagrees with its %d tests (passed %d, failed %d, skipped %d, pending %d, other %d)",
-				p, s.Tests, s.Passed, s.Failed, s.Skipped, s.Pending, s.Other, c.Tests, c.Passed, c.Failed, c.Skipped, c.Pending, c.Other)
 		}
 		if redact == "minimal" {
 			if b, err = RedactCTRF(b); err != nil {

@@ -107,3 +107,28 @@ func CountCTRF(r *CTRFReport) CTRFSummary {
 	s.Start, s.Stop = r.Results.Summary.Start, r.Results.Summary.Stop
 	return s
 }
+
+// SameCounts reports whether two summaries count the same outcomes (start and
+// stop times are not compared).
+func (s CTRFSummary) SameCounts(o CTRFSummary) bool {
+	return s.Tests == o.Tests && s.Passed == o.Passed && s.Failed == o.Failed &&
+		s.Skipped == o.Skipped && s.Pending == o.Pending && s.Other == o.Other
+}
+
+// String renders the counts for one-line messages.
+func (s CTRFSummary) String() string {
+	return fmt.Sprintf("tests %d, passed %d, failed %d, skipped %d, pending %d, other %d", s.Tests, s.Passed, s.Failed, s.Skipped, s.Pending, s.Other)
+}
+
+// CheckCTRFSummary parses a report and checks that its summary counts what its
+// tests say; the error says both.
+func CheckCTRFSummary(b []byte) (*CTRFReport, error) {
+	r, err := ParseCTRF(b)
+	if err != nil {
+		return nil, err
+	}
+	if c := CountCTRF(r); !c.SameCounts(r.Results.Summary) {
+		return r, fmt.Errorf("CTRF: summary (%s) disagrees with its tests (%s)", r.Results.Summary, c)
+	}
+	return r, nil
+}

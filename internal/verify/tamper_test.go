@@ -1121,8 +1121,8 @@ func tamperCases() []tamperCase {
 		}, verdict: verify.VerdictInvalid, check: verify.CheckRecipeFile, detail: "1 differing paths",
 			also: func(t *testing.T, res *verify.Result) {
 				c := tamperCheckStatus(t, res, verify.CheckRecipeFile, verify.StatusFailed)
-				if len(c.Rows) != 1 || c.Rows[0].Key != ".criteria.accelerator" || !strings.Contains(c.Rows[0].Value, "h200") || !strings.Contains(c.Rows[0].Value, "h100") {
-					t.Errorf("recipe-file rows %+v, want one row for .criteria.accelerator", c.Rows)
+				if len(c.Rows) != 1 || c.Rows[0].Key != "criteria.accelerator" || !strings.Contains(c.Rows[0].Value, "h200") || !strings.Contains(c.Rows[0].Value, "h100") {
+					t.Errorf("recipe-file rows %+v, want one row for criteria.accelerator", c.Rows)
 				}
 			}},
 
