@@ -7,10 +7,10 @@
 #   BENCH_BUNDLE=FILE   read (and, if missing, generate) this bundle instead of
 #                       a temporary one, so that repeated runs skip generation.
 #
-# It builds internal/archive/internal/benchtool, generates a bundle (a few small
+# It builds internal/tools/benchread, generates a bundle (a few small
 # documents plus one big log of pseudo-random log lines, written with
 # archive.Write), then times, alternately and twice each, the baseline pipeline
-# `gzip -dc FILE | sha256sum` (two processes, so two cores) and `benchtool read
+# `gzip -dc FILE | sha256sum` (two processes, so two cores) and `benchread read
 # FILE` (archive.Read: gunzip + tar parsing + SHA-256 of every file + all the
 # checks), taking the best run of each. Throughput is decompressed bytes per
 # wall-clock second (MB = 10^6 bytes) for both. The reader runs under
@@ -34,13 +34,13 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "building benchtool..."
-(cd "$repo" && go build -o "$tmp/benchtool" ./internal/archive/internal/benchtool)
+echo "building benchread..."
+(cd "$repo" && go build -o "$tmp/benchread" ./internal/tools/benchread)
 
 bundle=${BENCH_BUNDLE:-$tmp/evidence-bundle.tar.gz}
 if [[ ! -s $bundle ]]; then
 	echo "generating a bundle with a $size log at $bundle..."
-	"$tmp/benchtool" gen "$size" "$bundle"
+	"$tmp/benchread" gen "$size" "$bundle"
 fi
 cat "$bundle" >/dev/null # warm the page cache for both contestants
 
@@ -60,7 +60,7 @@ for run in 1 2; do
 	base_best=$(best "$base_best" "$base")
 
 	t0=$(now)
-	out=$(/usr/bin/time -v -o "$tmp/time.txt" "$tmp/benchtool" read "$bundle")
+	out=$(/usr/bin/time -v -o "$tmp/time.txt" "$tmp/benchread" read "$bundle")
 	t1=$(now)
 	ours=$(elapsed "$t0" "$t1")
 	ours_best=$(best "$ours_best" "$ours")

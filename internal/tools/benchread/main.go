@@ -1,8 +1,8 @@
-// Command benchtool generates and reads synthetic evidence bundles for
+// Command benchread generates and reads synthetic evidence bundles for
 // scripts/bench-archive.sh.
 //
-//	benchtool gen SIZE FILE   write a bundle whose logs/run.log has SIZE bytes
-//	benchtool read FILE       read FILE with archive.Read and print throughput
+//	benchread gen SIZE FILE   write a bundle whose logs/run.log has SIZE bytes
+//	benchread read FILE       read FILE with archive.Read and print throughput
 //
 // SIZE accepts the suffixes KiB, MiB and GiB. read prints one line of
 // key=value pairs: decompressed=BYTES compressed=BYTES seconds=S mbps=MB/s
@@ -24,7 +24,7 @@ import (
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "benchtool:", err)
+		fmt.Fprintln(os.Stderr, "benchread:", err)
 		os.Exit(1)
 	}
 }
@@ -40,7 +40,7 @@ func run(args []string) error {
 	case len(args) == 2 && args[0] == "read":
 		return read(args[1])
 	}
-	return fmt.Errorf("usage: benchtool gen SIZE FILE | benchtool read FILE")
+	return fmt.Errorf("usage: benchread gen SIZE FILE | benchread read FILE")
 }
 
 func parseSize(s string) (int64, error) {
