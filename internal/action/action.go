@@ -29,6 +29,7 @@ type GitHub interface {
 	Tree(ctx context.Context, repo github.Repo, treeish string) (map[string]github.TreeEntry, bool, error)
 	PullRequestsForCommit(ctx context.Context, repo github.Repo, sha string) ([]github.PullRequest, error)
 	UpsertStickyComment(ctx context.Context, repo github.Repo, number int, marker, body, botLogin string) (int64, github.CommentAction, error)
+	UpdateStickyComment(ctx context.Context, repo github.Repo, number int, marker, body, botLogin string) (int64, github.CommentAction, error)
 	Calls() int
 }
 

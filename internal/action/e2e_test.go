@@ -453,3 +453,20 @@ func TestActionNeutralisesWorkflowCommands(t *testing.T) {
 		t.Fatalf("orphan bundle must be invalid: %v\n%s", r.outputs, r.stdout)
 	}
 }
+
+// comment: auto posts nothing on a PR without evidence, but rewrites an
+// earlier report that no longer applies.
+func TestActionAutoCommentNothingToVerify(t *testing.T) {
+	srv := newServer(t)
+	srv.Fake.AddPR(e2eRepo, githubtest.PR{Number: 23, HeadSHA: sha('c'), BaseSHA: sha('b')}, []githubtest.File{{Path: "README.md", Status: "modified", Content: []byte("docs\n")}})
+	r := runAction(t, srv, prEvent(t, srv, 23, sha('c'), ""), "pull_request", nil)
+	if r.code != 0 || len(srv.Fake.Comments(e2eRepo, 23)) != 0 || r.outputs["verdict"] != "passed" {
+		t.Fatalf("nothing to verify: exit %d, comments %+v, outputs %v", r.code, srv.Fake.Comments(e2eRepo, 23), r.outputs)
+	}
+	srv.Fake.AddComment(e2eRepo, 23, githubtest.ActionsBot, "<!-- aicr/verify-evidence: sticky report -->\nold report: ❌ invalid")
+	r = runAction(t, srv, prEvent(t, srv, 23, sha('c'), ""), "pull_request", nil)
+	cs := srv.Fake.Comments(e2eRepo, 23)
+	if r.code != 0 || len(cs) != 1 || !strings.Contains(cs[0].Body, "No recipe evidence to verify") {
+		t.Fatalf("the stale report was not rewritten: exit %d, %+v\n%s", r.code, cs, r.stdout)
+	}
+}

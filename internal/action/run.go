@@ -155,12 +155,17 @@ func (r *Runner) postComment(ctx context.Context, a *githubactions.Action, t Tar
 	if r.In.Comment == CommentNever {
 		return 0
 	}
-	if r.In.Comment == CommentAuto && len(rep.Rows) == 0 && len(rep.Notes) == 0 {
-		return 0
-	}
 	body := comment.Render(rep, comment.MaxCommentChars)
-	id, act, err := r.GH.UpsertStickyComment(ctx, t.Repo, t.PR.Number, comment.Marker, body, "github-actions[bot]")
+	upsert := r.GH.UpsertStickyComment
+	if r.In.Comment == CommentAuto && len(rep.Rows) == 0 && len(rep.Notes) == 0 {
+		// Nothing to report: post nothing new, but do not leave an earlier
+		// report standing as if it still applied.
+		upsert = r.GH.UpdateStickyComment
+	}
+	id, act, err := upsert(ctx, t.Repo, t.PR.Number, comment.Marker, body, "github-actions[bot]")
 	switch {
+	case err == nil && id == 0:
+		return 0
 	case err == nil:
 		r.Log("sticky comment %d %s", id, act)
 		return id

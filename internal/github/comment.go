@@ -99,6 +99,32 @@ func (c *Client) UpsertStickyComment(ctx context.Context, repo Repo, number int,
 	}
 }
 
+// UpdateStickyComment edits the sticky comment (found as UpsertStickyComment
+// finds it) when one exists, and creates none otherwise: id 0 and action ""
+// then. The action uses it to keep an earlier report from going stale when a
+// PR no longer has anything to verify.
+func (c *Client) UpdateStickyComment(ctx context.Context, repo Repo, number int, marker, body string, botLogin string) (int64, CommentAction, error) {
+	op := fmt.Sprintf("update comment on #%d", number)
+	if err := checkRepo(op, repo); err != nil {
+		return 0, "", err
+	}
+	if strings.TrimSpace(marker) == "" {
+		return 0, "", &APIError{Op: op, Err: errors.New("empty marker")}
+	}
+	if !strings.Contains(body, marker) {
+		body = strings.TrimRight(body, "\n") + "\n\n" + marker + "\n"
+	}
+	author, err := c.commentAuthor(ctx, botLogin)
+	if err != nil {
+		return 0, "", err
+	}
+	existing, err := c.findSticky(ctx, repo, number, marker, author)
+	if err != nil || existing == nil {
+		return 0, "", err
+	}
+	return c.editIfChanged(ctx, repo, existing, body, CommentUpdated)
+}
+
 // editIfChanged edits ic to body unless it already has it; changed is the
 // action reported after an edit.
 func (c *Client) editIfChanged(ctx context.Context, repo Repo, ic *gh.IssueComment, body string, changed CommentAction) (int64, CommentAction, error) {
