@@ -424,7 +424,7 @@ func (r *Runner) verifyItem(ctx context.Context, head *headTree, plan *diff.Plan
 		row.Detail = fmt.Sprintf("the bundle is evidence for recipe %q, not %q", res.Recipe.Name, it.RecipeName)
 	}
 	if prRecipe != nil {
-		row.Match = r.crossCheck(ctx, plan, it, prRecipe, bundle)
+		row.Match = r.crossCheck(ctx, plan, it, prRecipe, res.CanonicalRecipe)
 		if row.Match != nil && !row.Match.Match {
 			row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
 		}
@@ -433,10 +433,9 @@ func (r *Runner) verifyItem(ctx context.Context, head *headTree, plan *diff.Plan
 }
 
 // crossCheck compares the PR's recipe with the bundle's.
-func (r *Runner) crossCheck(ctx context.Context, plan *diff.Plan, it diff.Item, prRecipe, bundle []byte) *comment.RecipeMatch {
-	canon, err := bundleRecipe(ctx, bundle)
-	if err != nil {
-		return &comment.RecipeMatch{Kind: "unreadable", Summary: err.Error()}
+func (r *Runner) crossCheck(ctx context.Context, plan *diff.Plan, it diff.Item, prRecipe []byte, canon *schema.CanonicalRecipe) *comment.RecipeMatch {
+	if canon == nil {
+		return &comment.RecipeMatch{Kind: "unreadable", Summary: "the bundle's recipe.yaml could not be read (see the checks)"}
 	}
 	if m := r.resolvedCheck(it, canon); m != nil {
 		return m
@@ -510,20 +509,6 @@ func (r *Runner) resolveOrphans(ctx context.Context, head *headTree, plan *diff.
 			r.Log("%v", err)
 		}
 	}
-}
-
-// bundleRecipe reads the canonical recipe out of a bundle (a second, cheap pass
-// over an in-memory archive already verified once).
-func bundleRecipe(ctx context.Context, bundle []byte) (*schema.CanonicalRecipe, error) {
-	c, err := readArchive(ctx, bundle)
-	if err != nil {
-		return nil, err
-	}
-	raw, ok := c.Document(schema.FileRecipe)
-	if !ok {
-		return nil, errors.New("bundle has no recipe.yaml")
-	}
-	return schema.Canonical(raw)
 }
 
 // WriteReportJSON writes the report for the two-stage flow.

@@ -246,6 +246,7 @@ func (v *Verifier) checkSubject(res *Result, st *state) {
 		return
 	}
 	st.recipe = rec
+	res.CanonicalRecipe = rec
 	res.Recipe = &RecipeInfo{Digest: rec.Digest}
 	c.Rows = append(c.Rows, Row{Key: "recipe digest (computed)", Value: rec.Digest})
 	if !bytes.Equal(rec.Bytes, raw) {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aicr/verify-evidence/internal/schema"
 )
 
 // Status is the outcome of one check.
@@ -99,6 +101,10 @@ type Result struct {
 	AttestedAt *time.Time     `json:"attestedAt,omitempty"`
 	Predicate  *PredicateInfo `json:"predicate,omitempty"`
 	Signature  *SignatureInfo `json:"signature,omitempty"`
+
+	// CanonicalRecipe is the bundle's recipe as read in the one pass over the
+	// archive, for callers that compare it with another recipe.
+	CanonicalRecipe *schema.CanonicalRecipe `json:"-"`
 }
 
 // RecipeInfo identifies the recipe the bundle is evidence for.
