@@ -44,21 +44,7 @@ const (
 // longer than GitHub's limit (65,536 characters) are refused by GitHub with
 // a 422, surfaced as is; truncation is the caller's business.
 func (c *Client) UpsertStickyComment(ctx context.Context, repo Repo, number int, marker, body string, botLogin string) (int64, CommentAction, error) {
-	op := fmt.Sprintf("upsert comment on #%d", number)
-	if err := checkRepo(op, repo); err != nil {
-		return 0, "", err
-	}
-	if strings.TrimSpace(marker) == "" {
-		return 0, "", &APIError{Op: op, Err: errors.New("empty marker")}
-	}
-	if !strings.Contains(body, marker) {
-		body = strings.TrimRight(body, "\n") + "\n\n" + marker + "\n"
-	}
-	author, err := c.commentAuthor(ctx, botLogin)
-	if err != nil {
-		return 0, "", err
-	}
-	existing, err := c.findSticky(ctx, repo, number, marker, author)
+	body, author, existing, err := c.sticky(ctx, fmt.Sprintf("upsert comment on #%d", number), repo, number, marker, body, botLogin)
 	if err != nil {
 		return 0, "", err
 	}
@@ -104,25 +90,31 @@ func (c *Client) UpsertStickyComment(ctx context.Context, repo Repo, number int,
 // then. The action uses it to keep an earlier report from going stale when a
 // PR no longer has anything to verify.
 func (c *Client) UpdateStickyComment(ctx context.Context, repo Repo, number int, marker, body string, botLogin string) (int64, CommentAction, error) {
-	op := fmt.Sprintf("update comment on #%d", number)
-	if err := checkRepo(op, repo); err != nil {
+	body, _, existing, err := c.sticky(ctx, fmt.Sprintf("update comment on #%d", number), repo, number, marker, body, botLogin)
+	if err != nil || existing == nil {
 		return 0, "", err
 	}
+	return c.editIfChanged(ctx, repo, existing, body, CommentUpdated)
+}
+
+// sticky validates the arguments, makes sure body carries the marker, and
+// finds the existing sticky comment (nil when there is none) and its author.
+func (c *Client) sticky(ctx context.Context, op string, repo Repo, number int, marker, body, botLogin string) (string, commentMatcher, *gh.IssueComment, error) {
+	if err := checkRepo(op, repo); err != nil {
+		return "", commentMatcher{}, nil, err
+	}
 	if strings.TrimSpace(marker) == "" {
-		return 0, "", &APIError{Op: op, Err: errors.New("empty marker")}
+		return "", commentMatcher{}, nil, &APIError{Op: op, Err: errors.New("empty marker")}
 	}
 	if !strings.Contains(body, marker) {
 		body = strings.TrimRight(body, "\n") + "\n\n" + marker + "\n"
 	}
 	author, err := c.commentAuthor(ctx, botLogin)
 	if err != nil {
-		return 0, "", err
+		return "", commentMatcher{}, nil, err
 	}
 	existing, err := c.findSticky(ctx, repo, number, marker, author)
-	if err != nil || existing == nil {
-		return 0, "", err
-	}
-	return c.editIfChanged(ctx, repo, existing, body, CommentUpdated)
+	return body, author, existing, err
 }
 
 // editIfChanged edits ic to body unless it already has it; changed is the
