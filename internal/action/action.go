@@ -257,6 +257,7 @@ func (r *Runner) simpleChanges(ctx context.Context, head *headTree, changed []gi
 	for _, g := range r.In.RecipePaths {
 		roots[strings.SplitN(g, "/", 2)[0]] = true
 	}
+	cfg := diff.Config{RecipeGlobs: r.In.RecipePaths, EvidenceDir: r.In.EvidenceDir}
 	names := map[string]bool{}
 	var bundles []string
 	var out []string
@@ -267,19 +268,25 @@ func (r *Runner) simpleChanges(ctx context.Context, head *headTree, changed []gi
 		dir, file := path.Split(f.Path)
 		switch {
 		case strings.HasPrefix(f.Path, r.In.EvidenceDir+"/"):
-			if file != "evidence-bundle.tar.gz" || strings.Count(strings.TrimPrefix(dir, r.In.EvidenceDir+"/"), "/") != 1 {
+			name := path.Base(dir)
+			if f.Path != cfg.BundlePath(name) {
 				return nil
 			}
-			bundles = append(bundles, path.Base(dir))
+			bundles = append(bundles, name)
 		case isRecipeYAML(f.Path, r.In.RecipePaths):
 			b, err := head.Read(ctx, f.Path)
 			if err != nil {
 				return nil
 			}
-			kind, name := recipeKindName(b)
-			if kind != "RecipeResult" {
+			c, err := schema.Canonical(b)
+			if err != nil {
 				return nil
 			}
+			h := c.Header()
+			if h.Kind != "RecipeResult" {
+				return nil
+			}
+			name := h.Name
 			if name == "" {
 				name = strings.TrimSuffix(strings.TrimSuffix(file, ".yaml"), ".yml")
 			}
@@ -311,24 +318,6 @@ func isRecipeYAML(p string, globs []string) bool {
 		}
 	}
 	return false
-}
-
-// recipeKindName reads kind and metadata.name of a recipe file, if it parses.
-func recipeKindName(b []byte) (kind, name string) {
-	c, err := schema.Canonical(b)
-	if err != nil {
-		return "", ""
-	}
-	var v struct {
-		Kind     string `yaml:"kind"`
-		Metadata struct {
-			Name string `yaml:"name"`
-		} `yaml:"metadata"`
-	}
-	if err := c.Root.Decode(&v); err != nil {
-		return "", ""
-	}
-	return v.Kind, v.Metadata.Name
 }
 
 // verifier builds the verifier once per run: trust root and policy come from the

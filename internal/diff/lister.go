@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,14 +105,9 @@ func (m MapTree) Size(p string) (int64, bool) {
 	return int64(len(b)), ok
 }
 
-// recipeNameRE is the recipe name rule of bundle format v1 §5.
-var recipeNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$`)
-
-// ValidRecipeName reports whether s is a valid recipe (and overlay) name:
-// lowercase letters, digits, '.', '_', '-', starting and ending with a letter
-// or digit, at most 128 bytes (bundle format v1 §5). Only such names are
-// turned into paths.
-func ValidRecipeName(s string) bool { return recipeNameRE.MatchString(s) }
+// ValidRecipeName reports whether s is a valid recipe (and overlay) name; it
+// is schema.ValidRecipeName, the rule of bundle format v1 §5.
+func ValidRecipeName(s string) bool { return schema.ValidRecipeName(s) }
 
 // pathProblem checks a repository path with the bundle path rules
 // ([archive.CheckPath]): it returns a one-line description of a security

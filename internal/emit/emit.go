@@ -257,12 +257,12 @@ func Run(ctx context.Context, o *Options, env Env) error {
 func recipeName(o *Options, canon *schema.CanonicalRecipe) (string, error) {
 	name := o.RecipeName
 	if name == "" {
-		name = metadataName(canon)
+		name = canon.Header().Name
 	}
 	if name == "" {
 		name = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(o.Recipe), ".yaml"), ".yml")
 	}
-	if !validName(name) {
+	if !schema.ValidRecipeName(name) {
 		return "", fmt.Errorf("recipe name %q: want lowercase letters, digits, '.', '_' and '-' (set --recipe-name)", name)
 	}
 	return name, nil
