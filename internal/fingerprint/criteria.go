@@ -140,28 +140,37 @@ func nodesValue(n *yaml.Node) (int, error) {
 	return 0, fmt.Errorf("want an integer from 0 to %d, got %s", MaxCount, quote(n.Value))
 }
 
+// Match compares the recipe's criteria with the fingerprint under the current
+// rules (see Rules.Match).
+func Match(c Criteria, fp schema.Fingerprint) schema.CriteriaMatch { return Current.Match(c, fp) }
+
 // Match compares the recipe's criteria with the fingerprint and returns one
 // entry per dimension: service, accelerator, os, intent, platform, nodes, then
 // the Extra keys sorted (an Extra key that names one of those six is skipped).
 //
 //   - A recipe value "" or "any" (any case) matches; RecipeRequires is the value
 //     as written ("" is omitted).
-//   - service, accelerator, os: the fingerprint's value ("" counts as not
-//     captured: multi-gpu, unknown-sku) is FingerprintProvides. Not captured →
-//     unknown; equal ignoring case and surrounding space → matched; a different
-//     service when the recipe asks for the opt-in-only "generic" →
-//     not-inferable; otherwise mismatched.
+//   - service, accelerator, os: no reading → unknown. A reading the fingerprint
+//     did not recognise (it carries a note: multi-gpu, unknown-sku,
+//     unrecognised-os) is mismatched under Current, with FingerprintProvides the
+//     value or, when it is "", the note; under First an empty value counts as
+//     not captured (unknown) and any other value is compared. Otherwise the
+//     value is FingerprintProvides: equal ignoring case and surrounding space →
+//     matched; a different service when the recipe asks for the opt-in-only
+//     "generic" → not-inferable; otherwise mismatched.
 //   - intent, platform: never inferable from a snapshot → not-inferable.
 //   - nodes: 0 → matched (RecipeRequires omitted); otherwise the decimal count;
 //     no nodeCount → unknown; equal to nodeCount → matched; else mismatched.
 //   - Extra keys: not captured by a fingerprint → unknown.
 //
-// Matched is true when no dimension is mismatched.
-func Match(c Criteria, fp schema.Fingerprint) schema.CriteriaMatch {
+// Matched is true when no dimension is mismatched and, under Current, none of
+// service, accelerator and os is unknown: the evidence must show what the
+// recipe asks for.
+func (r Rules) Match(c Criteria, fp schema.Fingerprint) schema.CriteriaMatch {
 	per := schema.DimensionMatches{
-		matchValue(DimService, c.Service, dimensionValue(fp.Service), isOptInService),
-		matchValue(DimAccelerator, c.Accelerator, dimensionValue(fp.Accelerator), nil),
-		matchValue(DimOS, c.OS, osValue(fp.OS), nil),
+		r.matchValue(DimService, c.Service, dimensionReading(fp.Service), isOptInService),
+		r.matchValue(DimAccelerator, c.Accelerator, dimensionReading(fp.Accelerator), nil),
+		r.matchValue(DimOS, c.OS, osReading(fp.OS), nil),
 		matchUninferable(DimIntent, c.Intent, schema.MatchNotInferable),
 		matchUninferable(DimPlatform, c.Platform, schema.MatchNotInferable),
 		matchNodes(c.Nodes, fp.NodeCount),
@@ -180,11 +189,18 @@ func Match(c Criteria, fp schema.Fingerprint) schema.CriteriaMatch {
 	}
 	matched := true
 	for _, d := range per {
-		if d.Match == schema.MatchMismatched {
+		if d.Match == schema.MatchMismatched || (r == Current && d.Match == schema.MatchUnknown && MustBeShown(d.Dimension)) {
 			matched = false
 		}
 	}
 	return schema.CriteriaMatch{Matched: matched, PerDimension: per}
+}
+
+// MustBeShown reports whether a specific recipe value of the dimension passes
+// only when the evidence shows it (service, accelerator, os): unknown fails the
+// match under the current rules.
+func MustBeShown(dim string) bool {
+	return dim == DimService || dim == DimAccelerator || dim == DimOS
 }
 
 // isAny reports whether a recipe value means any value.
@@ -199,29 +215,42 @@ func isOptInService(v string) bool {
 	return strings.EqualFold(strings.TrimSpace(v), "generic")
 }
 
-func dimensionValue(d *schema.Dimension) string {
-	if d == nil {
-		return ""
-	}
-	return d.Value
+// reading is a fingerprint dimension as the match sees it: absent, or a value
+// with the note that says it was not recognised.
+type reading struct {
+	present     bool
+	value, note string
 }
 
-func osValue(d *schema.OSDimension) string {
+func dimensionReading(d *schema.Dimension) reading {
 	if d == nil {
-		return ""
+		return reading{}
 	}
-	return d.Value
+	return reading{present: true, value: d.Value, note: d.Note}
+}
+
+func osReading(d *schema.OSDimension) reading {
+	if d == nil {
+		return reading{}
+	}
+	return reading{present: true, value: d.Value, note: d.Note}
 }
 
 // matchValue matches a dimension the fingerprint can provide.
-func matchValue(dim, want, have string, optIn func(string) bool) schema.DimensionMatch {
-	m := schema.DimensionMatch{Dimension: dim, RecipeRequires: want, FingerprintProvides: have}
+func (r Rules) matchValue(dim, want string, have reading, optIn func(string) bool) schema.DimensionMatch {
+	m := schema.DimensionMatch{Dimension: dim, RecipeRequires: want, FingerprintProvides: have.value}
+	recognised := have.note == "" && strings.TrimSpace(have.value) != ""
+	if r == Current && have.present && !recognised && m.FingerprintProvides == "" {
+		m.FingerprintProvides = have.note
+	}
 	switch {
 	case isAny(want):
 		m.Match = schema.MatchMatched
-	case strings.TrimSpace(have) == "":
+	case r == Current && !have.present, r == First && strings.TrimSpace(have.value) == "":
 		m.Match = schema.MatchUnknown
-	case strings.EqualFold(strings.TrimSpace(want), strings.TrimSpace(have)):
+	case r == Current && !recognised:
+		m.Match = schema.MatchMismatched
+	case strings.EqualFold(strings.TrimSpace(want), strings.TrimSpace(have.value)):
 		m.Match = schema.MatchMatched
 	case optIn != nil && optIn(want):
 		m.Match = schema.MatchNotInferable

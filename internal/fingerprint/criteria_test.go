@@ -213,11 +213,11 @@ func TestMatchRules(t *testing.T) {
 		{"equal ignoring case", Criteria{Service: "EKS", Accelerator: "H100", OS: "Ubuntu"}, full, true, []schema.DimensionMatch{
 			dm("service", "EKS", "eks", matched), dm("accelerator", "H100", "h100", matched), dm("os", "Ubuntu", "ubuntu", matched),
 			dm("intent", "", "", matched), dm("platform", "", "", matched), dm("nodes", "", "4", matched)}},
-		{"not captured is unknown", Criteria{Service: "eks", Accelerator: "h100", OS: "ubuntu", Nodes: 4}, schema.Fingerprint{}, true, []schema.DimensionMatch{
+		{"not captured is unknown", Criteria{Service: "eks", Accelerator: "h100", OS: "ubuntu", Nodes: 4}, schema.Fingerprint{}, false, []schema.DimensionMatch{
 			dm("service", "eks", "", unknown), dm("accelerator", "h100", "", unknown), dm("os", "ubuntu", "", unknown),
 			dm("intent", "", "", matched), dm("platform", "", "", matched), dm("nodes", "4", "", unknown)}},
-		{"multi-gpu is unknown", Criteria{Accelerator: "h100"}, multiGPU, true, []schema.DimensionMatch{
-			dm("service", "", "", matched), dm("accelerator", "h100", "", unknown), dm("os", "", "", matched),
+		{"multi-gpu is mismatched", Criteria{Accelerator: "h100"}, multiGPU, false, []schema.DimensionMatch{
+			dm("service", "", "", matched), dm("accelerator", "h100", "multi-gpu", mismatched), dm("os", "", "", matched),
 			dm("intent", "", "", matched), dm("platform", "", "", matched), dm("nodes", "", "", matched)}},
 		{"mismatches", Criteria{Service: "gke", Accelerator: "gh200", OS: "rhel", Nodes: 8}, full, false, []schema.DimensionMatch{
 			dm("service", "gke", "eks", mismatched), dm("accelerator", "gh200", "h100", mismatched), dm("os", "rhel", "ubuntu", mismatched),
@@ -225,7 +225,7 @@ func TestMatchRules(t *testing.T) {
 		{"generic service is opt-in", Criteria{Service: "generic"}, full, true, []schema.DimensionMatch{
 			dm("service", "generic", "eks", notInferable), dm("accelerator", "", "h100", matched), dm("os", "", "ubuntu", matched),
 			dm("intent", "", "", matched), dm("platform", "", "", matched), dm("nodes", "", "4", matched)}},
-		{"generic service not captured", Criteria{Service: "Generic"}, schema.Fingerprint{}, true, []schema.DimensionMatch{
+		{"generic service not captured", Criteria{Service: "Generic"}, schema.Fingerprint{}, false, []schema.DimensionMatch{
 			dm("service", "Generic", "", unknown), dm("accelerator", "", "", matched), dm("os", "", "", matched),
 			dm("intent", "", "", matched), dm("platform", "", "", matched), dm("nodes", "", "", matched)}},
 		{"generic service equal", Criteria{Service: "generic"}, schema.Fingerprint{Service: &schema.Dimension{Value: "generic"}}, true, []schema.DimensionMatch{
@@ -267,5 +267,45 @@ func TestMatchDeterministic(t *testing.T) {
 	}
 	if strings.Join(names, ",") != "a,b,c,k,m,q,x,z" {
 		t.Errorf("extra dimensions in order %v, want sorted", names)
+	}
+}
+
+// TestMatchFirstRules: the first rules, which a verifier still accepts a claim
+// under, counted what they did not recognise as unknown and failed only on a
+// mismatch; the current rules fail on both (issue 8, finding 4).
+func TestMatchFirstRules(t *testing.T) {
+	c := Criteria{Service: "eks", Accelerator: "h100", OS: "ubuntu"}
+	tests := []struct {
+		name                 string
+		fp                   schema.Fingerprint
+		firstAcc, currentAcc schema.DimensionMatch
+		firstOK              bool
+	}{
+		{"unknown SKU", schema.Fingerprint{Service: &schema.Dimension{Value: "eks"}, Accelerator: &schema.Dimension{Note: "unknown-sku"}, OS: &schema.OSDimension{Value: "ubuntu"}},
+			dm("accelerator", "h100", "", unknown), dm("accelerator", "h100", "unknown-sku", mismatched), true},
+		{"several SKUs", schema.Fingerprint{Service: &schema.Dimension{Value: "eks"}, Accelerator: &schema.Dimension{Note: "multi-gpu"}, OS: &schema.OSDimension{Value: "ubuntu"}},
+			dm("accelerator", "h100", "", unknown), dm("accelerator", "h100", "multi-gpu", mismatched), true},
+		{"no accelerator reading", schema.Fingerprint{Service: &schema.Dimension{Value: "eks"}, OS: &schema.OSDimension{Value: "ubuntu"}},
+			dm("accelerator", "h100", "", unknown), dm("accelerator", "h100", "", unknown), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first, current := First.Match(c, tt.fp), Current.Match(c, tt.fp)
+			if first.Matched != tt.firstOK || first.PerDimension[1] != tt.firstAcc {
+				t.Errorf("First.Match = %+v, want matched %t and %+v", first, tt.firstOK, tt.firstAcc)
+			}
+			if current.Matched || current.PerDimension[1] != tt.currentAcc {
+				t.Errorf("Current.Match = %+v, want not matched and %+v", current, tt.currentAcc)
+			}
+		})
+	}
+	// An unrecognised OS equal to the recipe's value: the first rules compared
+	// the value, the current rules refuse a reading they do not recognise.
+	fp := schema.Fingerprint{OS: &schema.OSDimension{Value: "debian", Note: "unrecognised-os"}}
+	if m := First.Match(Criteria{OS: "debian"}, fp); !m.Matched || m.PerDimension[2].Match != matched {
+		t.Errorf("First.Match(os debian) = %+v, want matched", m)
+	}
+	if m := Match(Criteria{OS: "debian"}, fp); m.Matched || m.PerDimension[2].Match != mismatched {
+		t.Errorf("Match(os debian) = %+v, want mismatched", m)
 	}
 }

@@ -20,16 +20,48 @@ const (
 	NoteUnrecognisedOS = "unrecognised-os"
 )
 
+// Rules names a version of the fingerprint and criteria-match rules (format v1
+// §6). Emitters write their claim with the rules they know; a verifier accepts
+// a claim that equals the recomputation under the rules it was made with, and
+// takes the verdict from Current only.
+type Rules int
+
+const (
+	// Current: the full SKU table, and a reading that is present but not
+	// recognised (unknown SKU, several SKUs, unrecognised OS) is mismatched;
+	// an unknown service, accelerator or os fails the match.
+	Current Rules = iota
+	// First: the rules of the first emitters: the 16-SKU table, a reading not
+	// recognised counts as unknown, and only a mismatch fails the match.
+	First
+)
+
+// String names the rules in reports.
+func (r Rules) String() string {
+	if r == First {
+		return "first"
+	}
+	return "current"
+}
+
+// Compute derives the fingerprint from snapshot YAML in measurement form with
+// the current rules (see Rules.Compute).
+func Compute(snapshotYAML []byte) (schema.Fingerprint, error) { return Current.Compute(snapshotYAML) }
+
 // Compute derives the fingerprint from snapshot YAML in measurement form. It is
 // ParseSnapshot followed by ComputeFromSnapshot; an input ParseSnapshot refuses
 // (bad shape, duplicate key, non-integer node count, …) is an error.
-func Compute(snapshotYAML []byte) (schema.Fingerprint, error) {
+func (r Rules) Compute(snapshotYAML []byte) (schema.Fingerprint, error) {
 	s, err := ParseSnapshot(snapshotYAML)
 	if err != nil {
 		return schema.Fingerprint{}, fmt.Errorf("compute fingerprint: %w", err)
 	}
-	return ComputeFromSnapshot(s), nil
+	return r.ComputeFromSnapshot(s), nil
 }
+
+// ComputeFromSnapshot derives the fingerprint from a decoded snapshot with the
+// current rules (see Rules.ComputeFromSnapshot).
+func ComputeFromSnapshot(s *Snapshot) schema.Fingerprint { return Current.ComputeFromSnapshot(s) }
 
 // ComputeFromSnapshot derives the fingerprint from a decoded snapshot. A
 // dimension whose reading is absent, null, blank or invalid is nil (call
@@ -39,7 +71,7 @@ func Compute(snapshotYAML []byte) (schema.Fingerprint, error) {
 //   - service: K8s.node.provider, ASCII letters lowercased.
 //   - accelerator: GPU.hardware.model, or NodeTopology.summary.gpu-products when
 //     the model is absent; the value is a comma-separated list of products, each
-//     mapped with ParseGPUSKU. One SKU gives that SKU; several SKUs, or a known
+//     mapped with the rules' ParseGPUSKU. One SKU gives that SKU; several SKUs, or a known
 //     and an unknown product, give "" with note multi-gpu; only unknown products
 //     give "" with note unknown-sku.
 //   - gpuModel: the same reading as accelerator, as written but trimmed of
@@ -52,13 +84,13 @@ func Compute(snapshotYAML []byte) (schema.Fingerprint, error) {
 //
 // Values are trimmed of surrounding space. Each dimension's source names the
 // reading it came from, e.g. "K8s.node.provider".
-func ComputeFromSnapshot(s *Snapshot) schema.Fingerprint {
+func (rules Rules) ComputeFromSnapshot(s *Snapshot) schema.Fingerprint {
 	var fp schema.Fingerprint
 	r := fingerprintReadings()
 	if v, ok := readString(s, r.provider); ok {
 		fp.Service = &schema.Dimension{Value: asciiLower(v), Source: r.provider.source()}
 	}
-	fp.Accelerator, fp.GPUModel = accelerator(s, r)
+	fp.Accelerator, fp.GPUModel = rules.accelerator(s, r)
 	if id, ok := readString(s, r.osID); ok {
 		value, note := NormaliseOS(id)
 		version, _ := readString(s, r.osVersion)
@@ -82,7 +114,7 @@ func ComputeFromSnapshot(s *Snapshot) schema.Fingerprint {
 }
 
 // accelerator derives the accelerator and gpuModel dimensions.
-func accelerator(s *Snapshot, r readings) (acc, model *schema.Dimension) {
+func (rules Rules) accelerator(s *Snapshot, r readings) (acc, model *schema.Dimension) {
 	for _, f := range []field{r.gpuModel, r.gpuProducts} {
 		raw, ok := readString(s, f)
 		if !ok {
@@ -96,7 +128,7 @@ func accelerator(s *Snapshot, r readings) (acc, model *schema.Dimension) {
 		model = &schema.Dimension{Value: raw, Source: src}
 		first, several, unknown := "", false, false
 		for _, p := range products {
-			sku, ok := ParseGPUSKU(p)
+			sku, ok := rules.ParseGPUSKU(p)
 			switch {
 			case !ok:
 				unknown = true

@@ -45,6 +45,27 @@ func TestParseGPUSKU(t *testing.T) {
 		{"NVIDIA-GB200", "gb200", true},
 		{"NVIDIA-RTX-PRO-6000-Blackwell-Server-Edition", "rtx-pro-6000", true},
 		{"NVIDIA_L40S", "l40s", true},
+		// Data-centre parts beyond AICR's accelerator enum, as nvidia-smi and
+		// NVML name them, and in GPU feature discovery label form.
+		{"NVIDIA H800", "h800", true},
+		{"NVIDIA H800 PCIe", "h800", true},
+		{"NVIDIA-H800", "h800", true},
+		{"NVIDIA H20", "h20", true},
+		{"NVIDIA-H20", "h20", true},
+		{"NVIDIA A30", "a30", true},
+		{"NVIDIA A40", "a40", true},
+		{"NVIDIA A800-SXM4-80GB", "a800", true},
+		{"NVIDIA A800 80GB PCIe", "a800", true},
+		{"NVIDIA A16", "a16", true},
+		{"NVIDIA A2", "a2", true},
+		{"NVIDIA L20", "l20", true},
+		{"NVIDIA B100", "b100", true},
+		{"NVIDIA H100 NVL", "h100", true},
+		{"NVIDIA H100 PCIe", "h100", true},
+		{"NVIDIA H200 NVL", "h200", true},
+		{"NVIDIA RTX 6000 Ada Generation", "rtx-6000-ada", true},
+		{"NVIDIA-RTX-6000-Ada-Generation", "rtx-6000-ada", true},
+		{"NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition", "rtx-pro-6000", true},
 		// Case, spacing.
 		{"nvidia h100", "h100", true},
 		{"h100", "h100", true},
@@ -53,7 +74,6 @@ func TestParseGPUSKU(t *testing.T) {
 		// Unknown: tokens must match exactly.
 		{"", "", false},
 		{"NVIDIA", "", false},
-		{"NVIDIA H800", "", false},
 		{"NVIDIA H1000", "", false},
 		{"NVIDIAH100", "", false},
 		{"NVIDIA H100X", "", false},
@@ -79,14 +99,20 @@ func TestParseGPUSKU(t *testing.T) {
 
 func TestKnownSKUs(t *testing.T) {
 	skus := KnownSKUs()
-	if len(skus) != 16 {
-		t.Fatalf("KnownSKUs() has %d entries, want 16: %v", len(skus), skus)
+	if len(skus) != 26 {
+		t.Fatalf("KnownSKUs() has %d entries, want 26: %v", len(skus), skus)
+	}
+	if first := First.KnownSKUs(); len(first) != 16 || slices.Contains(first, "h800") {
+		t.Errorf("First.KnownSKUs() = %v, want the 16 SKUs of the first rules", first)
 	}
 	if !slices.IsSorted(skus) {
 		t.Errorf("KnownSKUs() is not sorted: %v", skus)
 	}
 	for _, sku := range skus {
 		for _, form := range []string{sku, strings.ToUpper(sku), "NVIDIA " + strings.ToUpper(sku), "NVIDIA-" + sku + "-80GB"} {
+			if strings.Contains(sku, "-") && form != sku {
+				continue // several tokens: tested by TestParseGPUSKU
+			}
 			if got, ok := ParseGPUSKU(form); got != sku || !ok {
 				t.Errorf("ParseGPUSKU(%q) = %q, %v; want %q, true", form, got, ok, sku)
 			}
