@@ -1,7 +1,9 @@
 // Package policy decides which signers a maintainer trusts. A policy lists
 // signers by class (maintainers' CI workflows, known community contributors,
 // partners); each entry names an OIDC issuer and either an anchored identity
-// pattern or a source slug, so that no personal e-mail needs to be committed.
+// pattern or a source slug, so that no personal e-mail needs to be committed,
+// and may require values of the certificate's CI extensions (repository and
+// owner IDs, ref, workflow, trigger, runner).
 package policy
 
 import (
@@ -13,18 +15,21 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"go.yaml.in/yaml/v3"
 )
 
 // Class is the kind of trusted signer.
 type Class string
 
-// Signer classes of a policy file, and the class of command-line pins.
+// Signer classes of a policy file, and the classes of signers pinned on the
+// command line or through the action's inputs.
 const (
-	ClassMaintainer  Class = "maintainer"
-	ClassCommunity   Class = "community"
-	ClassPartner     Class = "partner"
-	ClassCommandLine Class = "command-line"
+	ClassMaintainer   Class = "maintainer"
+	ClassCommunity    Class = "community"
+	ClassPartner      Class = "partner"
+	ClassCommandLine  Class = "command-line"
+	ClassActionInputs Class = "action inputs"
 	// ClassAny is the class reported when any signer is explicitly allowed.
 	ClassAny Class = "any (explicitly allowed)"
 )
@@ -34,12 +39,13 @@ const MaxPolicyBytes = 1 << 20
 
 // Entry is one trusted signer: Issuer and exactly one of IdentityPattern (an
 // anchored regular expression over the certificate SAN) or Source (SourceSlug of
-// issuer and identity).
+// issuer and identity), and what the certificate's extensions must say.
 type Entry struct {
-	Label           string `yaml:"label,omitempty"`
-	Issuer          string `yaml:"issuer"`
-	IdentityPattern string `yaml:"identityPattern,omitempty"`
-	Source          string `yaml:"source,omitempty"`
+	Label           string       `yaml:"label,omitempty"`
+	Issuer          string       `yaml:"issuer"`
+	IdentityPattern string       `yaml:"identityPattern,omitempty"`
+	Source          string       `yaml:"source,omitempty"`
+	Require         Requirements `yaml:",inline"`
 }
 
 // File is the YAML policy file.
@@ -48,6 +54,9 @@ type File struct {
 	Maintainers   []Entry `yaml:"maintainers,omitempty"`
 	Community     []Entry `yaml:"community,omitempty"`
 	Partners      []Entry `yaml:"partners,omitempty"`
+	// RequireFullCoverage asks the verifier to fail a bundle unless, in every
+	// phase, each check the recipe declares has a test of that name.
+	RequireFullCoverage strictBool `yaml:"requireFullCoverage,omitempty"`
 }
 
 type rule struct {
@@ -56,12 +65,17 @@ type rule struct {
 	issuer  string
 	pattern *regexp.Regexp
 	source  string
+	// require lists the accepted extension values (one per allowed trigger);
+	// nil requires nothing.
+	require  []certificate.Extensions
+	requires string
 }
 
 // Policy is a compiled signer policy.
 type Policy struct {
-	rules    []rule
-	allowAny bool
+	rules               []rule
+	allowAny            bool
+	requireFullCoverage bool
 }
 
 // Decision says whether a signer is trusted and as what.
@@ -72,6 +86,12 @@ type Decision struct {
 	Label string
 	// Source is the signer's source slug, always computed.
 	Source string
+	// Requires describes what the matching entry required of the
+	// certificate's extensions ("" when nothing).
+	Requires string
+	// Unmet says, for a signer that is not allowed although an entry's issuer
+	// and identity match, which extension that entry requires differently.
+	Unmet string
 }
 
 // SourceSlug returns the first 32 hex digits of sha256(issuer + "\n" + identity):
@@ -91,8 +111,22 @@ func (p *Policy) Empty() bool { return p == nil || (!p.allowAny && len(p.rules) 
 // AllowsAny reports whether the policy trusts every signer.
 func (p *Policy) AllowsAny() bool { return p != nil && p.allowAny }
 
-// Decide classifies a verified signer (certificate issuer and SAN).
+// RequiresFullCoverage reports whether the policy file asks for full test
+// coverage of the recipe's declared checks (requireFullCoverage: true).
+func (p *Policy) RequiresFullCoverage() bool { return p != nil && p.requireFullCoverage }
+
+// Decide classifies a signer known only by its OIDC issuer and SAN: an entry
+// that requires certificate extensions never allows it. Verified certificates
+// are decided with DecideCertificate.
 func (p *Policy) Decide(issuer, san string) Decision {
+	return p.DecideCertificate(certificate.Summary{SubjectAlternativeName: san, Extensions: certificate.Extensions{Issuer: issuer}})
+}
+
+// DecideCertificate classifies a verified Fulcio certificate: the first entry
+// whose issuer (exact), identity (pattern or source slug) and required
+// extensions all match decides.
+func (p *Policy) DecideCertificate(cert certificate.Summary) Decision {
+	issuer, san := cert.Issuer, cert.SubjectAlternativeName
 	d := Decision{Source: SourceSlug(issuer, san)}
 	if p == nil {
 		return d
@@ -105,16 +139,32 @@ func (p *Policy) Decide(issuer, san string) Decision {
 		if r.issuer != issuer {
 			continue
 		}
-		if (r.source != "" && r.source == d.Source) || (r.pattern != nil && r.pattern.MatchString(san)) {
-			d.Allowed, d.Class, d.Label = true, r.class, r.label
-			return d
+		if !(r.source != "" && r.source == d.Source) && !(r.pattern != nil && r.pattern.MatchString(san)) {
+			continue
 		}
+		if err := meets(r.require, cert.Extensions); err != nil {
+			if d.Unmet == "" {
+				d.Unmet = fmt.Sprintf("%s requires %s: %v", r.name(), r.requires, err)
+			}
+			continue
+		}
+		d.Allowed, d.Class, d.Label, d.Requires, d.Unmet = true, r.class, r.label, r.requires, ""
+		return d
 	}
 	return d
 }
 
+// name says which entry a rule came from, for reports.
+func (r rule) name() string {
+	if r.label != "" {
+		return fmt.Sprintf("the %s entry %q", r.class, r.label)
+	}
+	return fmt.Sprintf("the %s entry", r.class)
+}
+
 // Parse reads a policy file strictly: unknown keys, a cleartext identity, an
-// unanchored pattern, a malformed source or a duplicate label are errors.
+// unanchored pattern, a malformed source or extension value, or a duplicate
+// label are errors.
 func Parse(b []byte) (*Policy, error) {
 	if len(b) > MaxPolicyBytes {
 		return nil, fmt.Errorf("policy: %d bytes, at most %d", len(b), MaxPolicyBytes)
@@ -132,7 +182,7 @@ func Parse(b []byte) (*Policy, error) {
 	if v := f.SchemaVersion; v != "1.0" && !strings.HasPrefix(v, "1.0.") {
 		return nil, fmt.Errorf("policy: schemaVersion %q, want 1.0 or 1.0.x", v)
 	}
-	p := &Policy{}
+	p := &Policy{requireFullCoverage: bool(f.RequireFullCoverage)}
 	labels := map[string]bool{}
 	for _, group := range []struct {
 		key     string
@@ -183,6 +233,11 @@ func compileEntry(class Class, e Entry) (rule, error) {
 	default:
 		return rule{}, errors.New("needs identityPattern or source")
 	}
+	var err error
+	if r.require, err = e.Require.compile(func(key, _ string) string { return key }); err != nil {
+		return rule{}, err
+	}
+	r.requires = e.Require.String()
 	return r, nil
 }
 
@@ -193,42 +248,68 @@ func checkIssuer(iss string) error {
 	return nil
 }
 
-// compileAnchored compiles an identity pattern that must be anchored with ^ and
-// $; an unanchored one is refused with the anchored form in the message.
-func compileAnchored(pattern string) (*regexp.Regexp, error) {
-	if !strings.HasPrefix(pattern, "^") || !strings.HasSuffix(pattern, "$") || strings.HasSuffix(pattern, `\$`) {
-		return nil, fmt.Errorf("identity pattern %q is not anchored; an unanchored pattern matches any identity that contains it. Use %q", pattern, "^"+strings.TrimSuffix(strings.TrimPrefix(pattern, "^"), "$")+"$")
-	}
-	re, err := regexp.Compile(pattern)
-	if err != nil {
-		return nil, fmt.Errorf("identity pattern %q: %w", pattern, err)
-	}
-	return re, nil
+// Pins are signers pinned outside a policy file: on the command line or
+// through the action's inputs. Every pin requires Require.
+type Pins struct {
+	// Class is ClassCommandLine (the default) or ClassActionInputs: the class
+	// an allowed signer is reported as, and whether errors name flags
+	// (--certificate-oidc-issuer) or inputs (input certificate-oidc-issuer).
+	Class           Class
+	Issuers         []string
+	IdentityRegexps []string
+	Require         Requirements
 }
 
-// FromFlags builds a policy from command-line pins: a signer is allowed when its
-// issuer is one of issuers (exact) and its SAN matches one of patterns (anchored).
-func FromFlags(issuers, patterns []string) (*Policy, error) {
-	if len(issuers) == 0 && len(patterns) == 0 {
+// FromPins builds a policy from pins: a signer is allowed when its issuer is
+// one of Issuers (exact), its SAN matches one of IdentityRegexps (anchored)
+// and its certificate's extensions meet Require.
+func FromPins(pins Pins) (*Policy, error) {
+	class := pins.Class
+	if class == "" {
+		class = ClassCommandLine
+	}
+	name := func(flag string) string { return "--" + flag }
+	switch class {
+	case ClassCommandLine:
+	case ClassActionInputs:
+		name = func(flag string) string { return "input " + flag }
+	default:
+		return nil, fmt.Errorf("pins of class %q: want %q or %q", class, ClassCommandLine, ClassActionInputs)
+	}
+	issuerName, regexpName := name("certificate-oidc-issuer"), name("certificate-identity-regexp")
+	if len(pins.Issuers) == 0 && len(pins.IdentityRegexps) == 0 {
+		if !pins.Require.empty() {
+			return nil, fmt.Errorf("certificate requirements (%s) pin nothing without %s and %s", pins.Require, issuerName, regexpName)
+		}
 		return &Policy{}, nil
 	}
-	if len(issuers) == 0 || len(patterns) == 0 {
-		return nil, errors.New("--certificate-oidc-issuer and --certificate-identity-regexp must be given together")
+	if len(pins.Issuers) == 0 || len(pins.IdentityRegexps) == 0 {
+		return nil, fmt.Errorf("%s and %s must be given together", issuerName, regexpName)
+	}
+	require, err := pins.Require.compile(func(_, flag string) string { return name(flag) })
+	if err != nil {
+		return nil, err
 	}
 	p := &Policy{}
-	for _, iss := range issuers {
+	for _, iss := range pins.Issuers {
 		if err := checkIssuer(iss); err != nil {
-			return nil, fmt.Errorf("--certificate-oidc-issuer: %w", err)
+			return nil, fmt.Errorf("%s: %w", issuerName, err)
 		}
-		for _, pat := range patterns {
+		for _, pat := range pins.IdentityRegexps {
 			re, err := compileAnchored(pat)
 			if err != nil {
-				return nil, fmt.Errorf("--certificate-identity-regexp: %w", err)
+				return nil, fmt.Errorf("%s: %w", regexpName, err)
 			}
-			p.rules = append(p.rules, rule{class: ClassCommandLine, issuer: iss, pattern: re})
+			p.rules = append(p.rules, rule{class: class, issuer: iss, pattern: re, require: require, requires: pins.Require.String()})
 		}
 	}
 	return p, nil
+}
+
+// FromFlags builds a policy from command-line pins of issuers and identity
+// patterns only: FromPins with ClassCommandLine and no extension requirements.
+func FromFlags(issuers, patterns []string) (*Policy, error) {
+	return FromPins(Pins{Class: ClassCommandLine, Issuers: issuers, IdentityRegexps: patterns})
 }
 
 // Merge returns a policy that allows what either allows.
@@ -239,6 +320,7 @@ func Merge(a, b *Policy) *Policy {
 			continue
 		}
 		out.allowAny = out.allowAny || p.allowAny
+		out.requireFullCoverage = out.requireFullCoverage || p.requireFullCoverage
 		out.rules = append(out.rules, p.rules...)
 	}
 	return out
@@ -247,4 +329,17 @@ func Merge(a, b *Policy) *Policy {
 // oneLine folds a multi-line error (yaml.TypeError lists one problem a line).
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, ":\n", ";")), " ")
+}
+
+// strictBool is a YAML boolean that is exactly true or false (yaml.v3 would
+// also take yes, on or True).
+type strictBool bool
+
+// UnmarshalYAML accepts the plain scalars true and false only.
+func (b *strictBool) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && (n.Value == "true" || n.Value == "false") {
+		*b = n.Value == "true"
+		return nil
+	}
+	return fmt.Errorf("line %d: want true or false, got %q", n.Line, n.Value)
 }
