@@ -78,6 +78,10 @@ func checkPath(p string, maxBytes, maxSegments int) error {
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
+// FoldEqual reports whether a and b are equal under the archive's case-folding
+// rule (format v1 §1), the rule that refuses case-fold duplicate paths.
+func FoldEqual(a, b string) bool { return foldKey(a) == foldKey(b) }
+
 // foldKey maps p to a key that is equal for two strings exactly when
 // strings.EqualFold reports them equal: each rune is replaced by the
 // smallest rune of its unicode.SimpleFold orbit (so "K", "k" and U+212A

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aicr/verify-evidence/internal/archive"
 	"github.com/aicr/verify-evidence/internal/bom"
 	"github.com/aicr/verify-evidence/internal/diff"
 	"github.com/aicr/verify-evidence/internal/fingerprint"
@@ -29,6 +30,7 @@ func (v *Verifier) checkCTRF(res *Result, st *state) {
 	}
 	c := Check{Name: CheckCTRF, Title: titles[CheckCTRF], Verdict: VerdictInvalid}
 	var problems, failures []string
+	reports := map[string]*schema.CTRFReport{}
 	for _, phase := range schema.Phases() {
 		claimed, inPredicate := st.predicate.Phases[phase]
 		raw, inBundle := st.contents.Document(schema.CTRFPath(phase))
@@ -60,6 +62,7 @@ func (v *Verifier) checkCTRF(res *Result, st *state) {
 				phase, claimed.Passed, claimed.Failed, claimed.Pending, claimed.Other, schema.CTRFPath(phase), counted.Passed, counted.Failed, counted.Pending, counted.Other))
 			continue
 		}
+		reports[phase] = rep
 		c.Rows = append(c.Rows, Row{Key: phase, Value: fmt.Sprintf("passed %d, failed %d, skipped %d, pending %d, other %d", counted.Passed, counted.Failed, counted.Skipped, counted.Pending, counted.Other)})
 		if notPassing := counted.Failed + counted.Pending + counted.Other; notPassing > 0 {
 			var names []string
@@ -74,17 +77,82 @@ func (v *Verifier) checkCTRF(res *Result, st *state) {
 			failures = append(failures, fmt.Sprintf("%s: %s", phase, strings.Join(names, ", ")))
 		}
 	}
-	switch {
-	case len(problems) > 0:
+	var declared []schema.DeclaredPhase
+	if st.recipe != nil {
+		var err error
+		if declared, err = schema.DeclaredPhases(st.recipe.Root); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", schema.FileRecipe, err))
+		}
+	}
+	if len(problems) > 0 {
 		c.Status, c.Detail = StatusFailed, joinProblems(problems)
 		st.integrityOK = false
-	case len(failures) > 0:
-		c.Status, c.Verdict = StatusFailed, VerdictFailing
-		c.Detail = "the evidence shows tests that did not pass — " + strings.Join(failures, "; ")
-	default:
-		c.Status, c.Detail = StatusPassed, fmt.Sprintf("%d phase reports match their signed digests and counts; every test passed or was skipped", len(c.Rows))
+		res.add(c)
+		return
+	}
+	var reasons []string
+	if len(failures) > 0 {
+		reasons = append(reasons, "the evidence shows tests that did not pass — "+strings.Join(failures, "; "))
+	}
+	if gaps := schema.EvidenceGaps(declared, reports); len(gaps) > 0 {
+		reasons = append(reasons, "the evidence proves nothing for a phase — "+strings.Join(gaps, "; "))
+	}
+	res.Coverage = schema.Coverage(declared, reports)
+	var missing []string
+	for _, pc := range res.Coverage {
+		if len(pc.Missing) > 0 {
+			missing = append(missing, fmt.Sprintf("%s: %s", pc.Phase, quoteList(pc.Missing, 5)))
+		}
+	}
+	if len(missing) > 0 {
+		line := "declared checks without a test — " + strings.Join(missing, "; ")
+		c.Rows = append(c.Rows, Row{Key: "coverage", Value: line})
+		if v.cfg.RequireFullCoverage {
+			reasons = append(reasons, line+" (full coverage is required)")
+		}
+	}
+	if len(reasons) > 0 {
+		c.Status, c.Verdict, c.Detail = StatusFailed, VerdictFailing, strings.Join(reasons, "; ")
+	} else {
+		c.Status, c.Detail = StatusPassed, fmt.Sprintf("%d phase reports match their signed digests and counts; every phase has a passed test and none that failed, is pending or other", len(c.Rows))
+		if len(declared) > 0 {
+			c.Detail += "; every phase the recipe declares has a report"
+		}
 	}
 	res.add(c)
+}
+
+// quoteList quotes the first n names and counts the rest.
+func quoteList(names []string, n int) string {
+	var q []string
+	for i, s := range names {
+		if i == n {
+			q = append(q, fmt.Sprintf("… %d more", len(names)-n))
+			break
+		}
+		q = append(q, quote(s))
+	}
+	return strings.Join(q, ", ")
+}
+
+// reservedNameProblem says why a bundle path collides with a reserved name of
+// format v1 §1 under the archive's case folding ("" when it does not): a first
+// segment that folds to ctrf but is not ctrf, or a root file that folds to one of
+// the bundle's file names but is not that name.
+func reservedNameProblem(p string) string {
+	first, _, nested := strings.Cut(p, "/")
+	if nested {
+		if first != schema.CTRFDir && archive.FoldEqual(first, schema.CTRFDir) {
+			return fmt.Sprintf("%s collides with the reserved folder %s/ under case folding", quote(p), schema.CTRFDir)
+		}
+		return ""
+	}
+	for _, r := range []string{schema.FileRecipe, schema.FileSnapshot, schema.FileBOM, schema.FileManifest, schema.FileStatement, schema.FileAttestation} {
+		if p != r && archive.FoldEqual(p, r) {
+			return fmt.Sprintf("%s collides with the reserved name %s under case folding", quote(p), r)
+		}
+	}
+	return ""
 }
 
 func (v *Verifier) checkBOM(res *Result, st *state) {
@@ -123,7 +191,7 @@ func (v *Verifier) checkFingerprint(res *Result, st *state) {
 	c := Check{Name: CheckFingerprint, Title: titles[CheckFingerprint], Verdict: VerdictInvalid}
 	snap, _ := st.contents.Document(schema.FileSnapshot)
 	recipe, _ := st.contents.Document(schema.FileRecipe)
-	fp, err := fingerprint.Compute(snap)
+	fp, err := fingerprint.Current.Compute(snap)
 	if err != nil {
 		c.Status, c.Detail = StatusFailed, "snapshot.yaml: "+err.Error()
 		res.add(c)
@@ -135,9 +203,16 @@ func (v *Verifier) checkFingerprint(res *Result, st *state) {
 		res.add(c)
 		return
 	}
-	match := fingerprint.Match(crit, fp)
-	problems := fingerprint.CompareFingerprint(st.predicate.Fingerprint, fp)
-	problems = append(problems, fingerprint.CompareMatch(st.predicate.CriteriaMatch, match)...)
+	// The verdict comes from the current rules; the signed claim is judged by
+	// the rules it was made with (format v1 §6): current, else the first rules.
+	match := fingerprint.Current.Match(crit, fp)
+	problems := claimProblems(st.predicate, fp, match)
+	if len(problems) > 0 {
+		if ffp, err := fingerprint.First.Compute(snap); err == nil && len(claimProblems(st.predicate, ffp, fingerprint.First.Match(crit, ffp))) == 0 {
+			problems = nil
+			c.Rows = append(c.Rows, Row{Key: "claim", Value: "made under the first rules of format v1 §6, and consistent with them; the verdict uses the current rules"})
+		}
+	}
 	for _, d := range match.PerDimension {
 		c.Rows = append(c.Rows, Row{Key: d.Dimension, Value: fmt.Sprintf("%s (recipe %s, cluster %s)", d.Match, orAny(d.RecipeRequires), orDash(d.FingerprintProvides))})
 	}
@@ -146,17 +221,35 @@ func (v *Verifier) checkFingerprint(res *Result, st *state) {
 		c.Status, c.Detail = StatusFailed, "the signed fingerprint or criteria match contradicts snapshot.yaml and recipe.yaml: "+joinProblems(problems)
 		st.integrityOK = false
 	case !match.Matched:
-		var mism []string
+		var mism, unshown []string
 		for _, d := range match.PerDimension {
-			if d.Match == schema.MatchMismatched {
-				mism = append(mism, fmt.Sprintf("%s: recipe requires %s, cluster has %s", d.Dimension, d.RecipeRequires, orDash(d.FingerprintProvides)))
+			switch {
+			case d.Match == schema.MatchMismatched:
+				have := orDash(d.FingerprintProvides)
+				if d.Dimension == fingerprint.DimAccelerator && fp.GPUModel != nil {
+					have += " (" + quote(fp.GPUModel.Value) + ")"
+				}
+				mism = append(mism, fmt.Sprintf("%s: recipe requires %s, cluster has %s", d.Dimension, d.RecipeRequires, have))
+			case d.Match == schema.MatchUnknown && fingerprint.MustBeShown(d.Dimension):
+				unshown = append(unshown, fmt.Sprintf("the evidence does not show the cluster's %s (recipe requires %s)", d.Dimension, d.RecipeRequires))
 			}
 		}
-		c.Status, c.Verdict, c.Detail = StatusFailed, VerdictFailing, "the cluster does not match the recipe's criteria — "+strings.Join(mism, "; ")
+		detail := strings.Join(append(mism, unshown...), "; ")
+		if len(mism) > 0 {
+			detail = "the cluster does not match the recipe's criteria — " + detail
+		}
+		c.Status, c.Verdict, c.Detail = StatusFailed, VerdictFailing, detail
 	default:
 		c.Status, c.Detail = StatusPassed, "fingerprint recomputed from snapshot.yaml and criteria match recomputed from recipe.yaml agree with the predicate; criteria matched"
 	}
 	res.add(c)
+}
+
+// claimProblems compares the predicate's fingerprint and criteria match with a
+// recomputation.
+func claimProblems(p *schema.Predicate, fp schema.Fingerprint, match schema.CriteriaMatch) []string {
+	problems := fingerprint.CompareFingerprint(p.Fingerprint, fp)
+	return append(problems, fingerprint.CompareMatch(p.CriteriaMatch, match)...)
 }
 
 func (v *Verifier) checkFreshness(res *Result, st *state) {

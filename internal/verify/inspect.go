@@ -65,6 +65,10 @@ type Config struct {
 	MaxAge time.Duration
 	// Now is the clock for freshness; nil means time.Now.
 	Now func() time.Time
+	// RequireFullCoverage makes a declared check without a test of its name
+	// in its phase's CTRF report failing (format v1 §5); without it, missing
+	// coverage is only shown (Result.Coverage).
+	RequireFullCoverage bool
 }
 
 // Verifier runs the checks of format v1 §7 over bundles. Build one and reuse it.
@@ -389,6 +393,10 @@ func manifestProblems(st *state) []string {
 		listed[f.Path] = true
 		if err := archive.CheckPath(f.Path); err != nil {
 			problems = append(problems, fmt.Sprintf("manifest.json lists an unsafe path: %v", err))
+			continue
+		}
+		if p := reservedNameProblem(f.Path); p != "" {
+			problems = append(problems, "manifest.json lists "+p)
 			continue
 		}
 		got, ok := st.contents.Lookup(f.Path)

@@ -101,6 +101,10 @@ type Result struct {
 	AttestedAt *time.Time     `json:"attestedAt,omitempty"`
 	Predicate  *PredicateInfo `json:"predicate,omitempty"`
 	Signature  *SignatureInfo `json:"signature,omitempty"`
+	// Coverage says, per phase the recipe declares under validation, which
+	// declared checks have a test of that name in the phase's CTRF report. It is
+	// set when the CTRF reports passed their integrity checks.
+	Coverage []schema.PhaseCoverage `json:"coverage,omitempty"`
 
 	// CanonicalRecipe is the bundle's recipe as read in the one pass over the
 	// archive, for callers that compare it with another recipe.
