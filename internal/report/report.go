@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/aicr/verify-evidence/internal/comment"
+	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -109,10 +110,33 @@ func WriteText(w io.Writer, res *verify.Result) error {
 			fmt.Fprintf(&b, "  %-12s passed %d, failed %d, skipped %d, pending %d, other %d\n", p.Phase, p.Passed, p.Failed, p.Skipped, p.Pending, p.Other)
 		}
 	}
+	if len(res.Coverage) > 0 {
+		b.WriteString("\nCoverage (checks the recipe declares, with a test of that name):\n")
+		for _, pc := range res.Coverage {
+			fmt.Fprintf(&b, "  %-12s %s\n", pc.Phase, coverageLine(pc))
+		}
+	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// coverageLine says how many of a phase's declared checks have a test, and
+// which do not.
+func coverageLine(pc schema.PhaseCoverage) string {
+	if len(pc.Declared) == 0 {
+		return "no checks declared"
+	}
+	line := fmt.Sprintf("%d of %d declared checks have a test", len(pc.Covered), len(pc.Declared))
+	if len(pc.Missing) > 0 {
+		names := make([]string, len(pc.Missing))
+		for i, m := range pc.Missing {
+			names[i] = Clean(m)
+		}
+		line += "; missing: " + strings.Join(names, ", ")
+	}
+	return line
 }
 
 // Clean makes an untrusted string safe for one line of terminal output: control

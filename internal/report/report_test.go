@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aicr/verify-evidence/internal/report"
+	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -151,5 +152,42 @@ func TestParseFormat(t *testing.T) {
 		if _, err := report.ParseFormat(s); err == nil {
 			t.Errorf("%q accepted", s)
 		}
+	}
+}
+
+// TestTextReportShowsCoverage renders the coverage of the declared checks, with
+// hostile check names escaped, and carries it in the JSON report.
+func TestTextReportShowsCoverage(t *testing.T) {
+	res := &verify.Result{Bundle: "b.tar.gz", Mode: "verify", Verdict: verify.VerdictPassed, Summary: "ok",
+		Coverage: []schema.PhaseCoverage{
+			{Phase: "deployment", Declared: []string{"a", "b\n::error::x"}, Covered: []string{"a"}, Missing: []string{"b\n::error::x"}},
+			{Phase: "performance", Declared: []string{}, Covered: []string{}, Missing: []string{}},
+			{Phase: "conformance", Declared: []string{"c"}, Covered: []string{"c"}, Missing: []string{}},
+		}}
+	var buf bytes.Buffer
+	if err := report.WriteText(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	assertSafe(t, "text report", out)
+	for _, want := range []string{
+		"deployment   1 of 2 declared checks have a test; missing: b\\u000a::error::x\n",
+		"performance  no checks declared\n",
+		"conformance  1 of 1 declared checks have a test\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report does not show %q:\n%s", want, out)
+		}
+	}
+	buf.Reset()
+	if err := report.WriteJSON(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	var back verify.Result
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Coverage, res.Coverage) {
+		t.Errorf("JSON coverage %+v, want %+v", back.Coverage, res.Coverage)
 	}
 }
