@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"strconv"
 	"strings"
 )
 
@@ -17,10 +18,10 @@ import (
 func compileAnchored(pattern string) (*regexp.Regexp, error) {
 	re, err := regexp.Compile(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("identity pattern %q: %w", pattern, err)
+		return nil, fmt.Errorf("identity pattern %s: %w", quotePattern(pattern), err)
 	}
 	if !anchored(pattern) {
-		return nil, fmt.Errorf("identity pattern %q is not anchored at both ends: it would match identities that merely contain a part of it (every alternative must begin with ^ and end with $, and not under (?m)). Use %q", pattern, anchoredForm(pattern))
+		return nil, fmt.Errorf("identity pattern %s is not anchored at both ends: it would match identities that merely contain a part of it (every alternative must begin with ^ and end with $, and not under (?m)). Use %s", quotePattern(pattern), quotePattern(anchoredForm(pattern)))
 	}
 	return re, nil
 }
@@ -85,4 +86,14 @@ func anchoredForm(pattern string) string {
 		return simple
 	}
 	return "^(?:" + core + ")$"
+}
+
+// quotePattern quotes a pattern for a one-line message so that it can be
+// copied as it is: in backquotes, or Go-quoted when it has a backquote or a
+// control character.
+func quotePattern(p string) string {
+	if strconv.CanBackquote(p) {
+		return "`" + p + "`"
+	}
+	return strconv.Quote(p)
 }

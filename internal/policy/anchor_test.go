@@ -2,7 +2,6 @@ package policy_test
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -49,7 +48,7 @@ func TestAnchoringRefusesWhatIsNotWhollyAnchored(t *testing.T) {
 			if err == nil {
 				t.Fatalf("accepted %q", tc.pattern)
 			}
-			for _, w := range []string{"not anchored", "Use " + strconv.Quote(tc.fixed)} {
+			for _, w := range []string{"not anchored", "Use `" + tc.fixed + "`"} {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not say %q", err, w)
 				}

@@ -127,9 +127,9 @@ func TestParseRejects(t *testing.T) {
 	}{
 		{"cleartext identity key", entry("    identity: " + acmeIdentity + "\n"), []string{"identity"}},
 		{"unknown top-level key", "schemaVersion: \"1.0\"\ntrusted: []\ncommunity:\n  - issuer: " + ghIssuer + "\n    identityPattern: '" + acmePattern + "'\n", []string{"trusted"}},
-		{"unanchored pattern", entry("    identityPattern: 'https://github\\.com/acme-gpu/.*'\n"), []string{"not anchored", `"^https://github\\.com/acme-gpu/.*$"`}},
-		{"pattern anchored only at the start", entry("    identityPattern: '^https://github\\.com/acme-gpu/.*'\n"), []string{"not anchored", `"^https://github\\.com/acme-gpu/.*$"`}},
-		{"pattern anchored only at the end", entry("    identityPattern: 'https://github\\.com/acme-gpu/.*$'\n"), []string{"not anchored", `"^https://github\\.com/acme-gpu/.*$"`}},
+		{"unanchored pattern", entry("    identityPattern: 'https://github\\.com/acme-gpu/.*'\n"), []string{"not anchored", "`^https://github\\.com/acme-gpu/.*$`"}},
+		{"pattern anchored only at the start", entry("    identityPattern: '^https://github\\.com/acme-gpu/.*'\n"), []string{"not anchored", "`^https://github\\.com/acme-gpu/.*$`"}},
+		{"pattern anchored only at the end", entry("    identityPattern: 'https://github\\.com/acme-gpu/.*$'\n"), []string{"not anchored", "`^https://github\\.com/acme-gpu/.*$`"}},
 		{"pattern ending in an escaped dollar", entry("    identityPattern: '^https://x\\$'\n"), []string{"not anchored"}},
 		{"bad regexp", entry("    identityPattern: '^https://(x$'\n"), []string{"identity pattern", "missing closing )"}},
 		{"source too short", entry("    source: 0123456789abcdef\n"), []string{"not 32 lowercase hex"}},
@@ -222,7 +222,7 @@ func TestFromFlags(t *testing.T) {
 		if err == nil {
 			t.Fatal("accepted an unanchored pattern")
 		}
-		for _, w := range []string{"--certificate-identity-regexp", "not anchored", `"^https://github\\.com/acme-gpu/.*$"`} {
+		for _, w := range []string{"--certificate-identity-regexp", "not anchored", "`^https://github\\.com/acme-gpu/.*$`"} {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("error %q does not mention %q", err, w)
 			}

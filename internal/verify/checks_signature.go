@@ -76,7 +76,7 @@ func (v *Verifier) checkIdentity(res *Result, st *state) {
 		c.Detail = fmt.Sprintf("no signer policy: refusing to trust any Fulcio identity; signer is %s (issuer %s). Pass --policy FILE, or --certificate-oidc-issuer with --certificate-identity-regexp, or --allow-any-signer", info.Identity, info.Issuer)
 	default:
 		info := res.Signature
-		d := v.cfg.Policy.Decide(info.Issuer, info.Identity)
+		d := v.cfg.Policy.DecideCertificate(*st.sigResult.Signature.Certificate)
 		info.Source, info.Allowed, info.Class, info.Label = d.Source, d.Allowed, string(d.Class), d.Label
 		c.Rows = []Row{{Key: "identity", Value: info.Identity}, {Key: "issuer", Value: info.Issuer}, {Key: "source", Value: d.Source}}
 		if info.SourceRepository != "" {
@@ -84,11 +84,18 @@ func (v *Verifier) checkIdentity(res *Result, st *state) {
 		}
 		if !d.Allowed {
 			c.Status, c.Detail = StatusFailed, fmt.Sprintf("signer %s (issuer %s, source %s) is not on the list", info.Identity, info.Issuer, d.Source)
+			if d.Unmet != "" {
+				c.Detail += ": its identity matches, but " + oneLine(d.Unmet)
+			}
 		} else {
 			c.Status = StatusPassed
 			c.Detail = fmt.Sprintf("%s (issuer %s) is trusted as %s", info.Identity, info.Issuer, d.Class)
 			if d.Label != "" {
 				c.Detail += fmt.Sprintf(" (%s)", d.Label)
+			}
+			if d.Requires != "" {
+				c.Detail += "; its certificate meets the required " + d.Requires
+				c.Rows = append(c.Rows, Row{Key: "required", Value: d.Requires})
 			}
 		}
 	}
