@@ -48,6 +48,33 @@ type verifyOptions struct {
 	identityRegexp stringList
 	allowAny       bool
 	maxAge         ageFlag
+	fullCoverage   bool
+	require        requirementFlags
+}
+
+// requirementFlags are the certificate-extension requirements of the
+// command-line pins (policy.Requirements; docs/signer-policy.md).
+type requirementFlags struct {
+	policy.Requirements
+	triggers stringList
+}
+
+func (r *requirementFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.SourceRepositoryURI, "certificate-source-repository-uri", "", "pins require the certificate's source repository `URL` (exact)")
+	fs.StringVar(&r.SourceRepositoryIdentifier, "certificate-source-repository-identifier", "", "pins require the certificate's numeric source repository `ID` (survives a rename; a re-created repository has another)")
+	fs.StringVar(&r.SourceRepositoryOwnerIdentifier, "certificate-source-repository-owner-identifier", "", "pins require the certificate's numeric repository owner `ID`")
+	fs.StringVar(&r.SourceRepositoryRef, "certificate-source-repository-ref", "", "pins require the certificate's source `REF`, e.g. refs/heads/main")
+	fs.StringVar(&r.BuildSignerURI, "certificate-build-signer-uri", "", "pins require the certificate's signing workflow `URI` (for a reusable workflow: the called one)")
+	fs.StringVar(&r.BuildConfigURI, "certificate-build-config-uri", "", "pins require the certificate's top-level workflow `URI` (for a reusable workflow: the caller)")
+	fs.Var(&r.triggers, "certificate-build-trigger", "pins require the certificate's triggering `EVENT` to be one of these, e.g. push (repeatable)")
+	fs.StringVar(&r.RunnerEnvironment, "certificate-runner-environment", "", "pins require the certificate's runner `ENVIRONMENT`: github-hosted or self-hosted")
+}
+
+// requirements returns the requirements the flags give.
+func (r *requirementFlags) requirements() policy.Requirements {
+	req := r.Requirements
+	req.BuildTriggers = r.triggers
+	return req
 }
 
 func (o *verifyOptions) register(fs *flag.FlagSet) {
@@ -61,11 +88,13 @@ func (o *verifyOptions) register(fs *flag.FlagSet) {
 	fs.Var(&o.identityRegexp, "certificate-identity-regexp", "trusted certificate identity, an anchored `REGEXP` ^…$ (repeatable)")
 	fs.BoolVar(&o.allowAny, "allow-any-signer", false, "trust any Fulcio identity (for local checks only; the report says so)")
 	fs.Var(&o.maxAge, "max-age", "oldest attestedAt accepted, e.g. 365d or 720h; 0 disables")
+	fs.BoolVar(&o.fullCoverage, "require-full-coverage", false, "a check the recipe declares under validation without a test of its name in the phase's CTRF report makes the bundle failing")
+	o.require.register(fs)
 }
 
 // buildPolicy combines the policy file and the command-line pins.
 func (o *verifyOptions) buildPolicy() (*policy.Policy, error) {
-	flags, err := policy.FromFlags(o.issuers, o.identityRegexp)
+	flags, err := policy.FromPins(policy.Pins{Class: policy.ClassCommandLine, Issuers: o.issuers, IdentityRegexps: o.identityRegexp, Require: o.require.requirements()})
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +142,7 @@ func runVerify(ctx context.Context, args []string, stdio IO) int {
 	if err != nil {
 		return usage(err)
 	}
-	cfg := verify.Config{Policy: pol, MaxAge: o.maxAge.d}
+	cfg := verify.Config{Policy: pol, MaxAge: o.maxAge.d, RequireFullCoverage: o.fullCoverage}
 	if o.trustedRoot != "" {
 		tr, err := trust.FromFile(o.trustedRoot)
 		if err != nil && !errors.Is(err, trust.ErrUnavailable) {
