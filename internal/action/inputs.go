@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -59,6 +60,9 @@ type Inputs struct {
 	Mode               Mode
 	ReportPath         string
 	ResolvedRecipesDir string
+	// Require is what the pinned signers' certificates must show (the
+	// certificate-* extension inputs).
+	Require policy.Requirements
 }
 
 // DefaultPolicyPath is used when the policy input is empty and the file exists at the PR head.
@@ -87,6 +91,16 @@ func ParseInputs(get InputGetter) (Inputs, error) {
 	in.RecipePaths = splitList(orDefault(get("recipe-paths"), "recipes/**/*.yaml"))
 	in.Issuers = splitList(get("certificate-oidc-issuer"))
 	in.IdentityRegexps = splitList(get("certificate-identity-regexp"))
+	in.Require = policy.Requirements{
+		SourceRepositoryURI:             strings.TrimSpace(get("certificate-source-repository-uri")),
+		SourceRepositoryIdentifier:      strings.TrimSpace(get("certificate-source-repository-identifier")),
+		SourceRepositoryOwnerIdentifier: strings.TrimSpace(get("certificate-source-repository-owner-identifier")),
+		SourceRepositoryRef:             strings.TrimSpace(get("certificate-source-repository-ref")),
+		BuildSignerURI:                  strings.TrimSpace(get("certificate-build-signer-uri")),
+		BuildConfigURI:                  strings.TrimSpace(get("certificate-build-config-uri")),
+		BuildTriggers:                   splitList(get("certificate-build-trigger")),
+		RunnerEnvironment:               strings.TrimSpace(get("certificate-runner-environment")),
+	}
 	var err error
 	in.MaxAge, err = verify.ParseMaxAge(orDefault(get("max-age"), "365d"))
 	if err != nil {
@@ -111,6 +125,13 @@ func ParseInputs(get InputGetter) (Inputs, error) {
 		return in, errors.New("input github-token is empty")
 	}
 	return in, nil
+}
+
+// Pins are the signers pinned through the inputs, labelled "action inputs" in
+// reports. policy.FromPins(in.Pins()) builds and checks them; its errors name
+// the inputs.
+func (in Inputs) Pins() policy.Pins {
+	return policy.Pins{Class: policy.ClassActionInputs, Issuers: in.Issuers, IdentityRegexps: in.IdentityRegexps, Require: in.Require}
 }
 
 // splitList splits a multi-line or comma-separated input, dropping blanks.
