@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"sort"
-	"strings"
 
 	"github.com/aicr/verify-evidence/internal/archive"
 	"github.com/aicr/verify-evidence/internal/comment"
@@ -73,16 +72,13 @@ type headTree struct {
 	// blobs caches what was read, by blob SHA: planning and verification
 	// read the same recipes.
 	blobs map[string][]byte
-	// only, when set, is the whole head as far as the plan's enumeration is
-	// concerned (see simpleChanges); nil means list the Git tree.
-	only []string
 }
 
-// Files implements diff.Enumerator: every regular file at the PR head.
+// Files implements diff.Enumerator: every regular file at the PR head. The
+// planner calls it only when the changed files alone do not decide the plan
+// (diff's fast path), so a PR of resolved recipes with their bundles costs no
+// tree listing.
 func (h *headTree) Files(ctx context.Context) ([]string, error) {
-	if h.only != nil {
-		return h.only, nil
-	}
 	h.loadTree()
 	if h.treeErr != nil {
 		return nil, h.treeErr
@@ -196,7 +192,6 @@ func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) 
 		head.changed[f.Path] = f
 		changes = append(changes, diff.Change{Path: f.Path, PreviousPath: f.PreviousPath, Status: diff.Status(f.Status), BlobSHA: f.BlobSHA})
 	}
-	head.only = r.simpleChanges(ctx, head, files.Files)
 	plan, err := diff.NewPlanContext(ctx, changes, head, diff.Config{RecipeGlobs: r.In.RecipePaths, EvidenceDir: r.In.EvidenceDir})
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
@@ -244,80 +239,6 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
-}
-
-// simpleChanges returns the changed files when they alone decide the plan, so
-// that the head tree need not be listed and every recipe at the head read: every
-// changed recipe is a resolved recipe (kind RecipeResult, which nothing inherits
-// from), every changed bundle sits in the folder of a changed recipe's name, and
-// no other changed file lies under the recipes' root, where overlays, mixins and
-// values files live. Otherwise it returns nil and the plan lists the tree.
-func (r *Runner) simpleChanges(ctx context.Context, head *headTree, changed []github.ChangedFile) []string {
-	roots := map[string]bool{}
-	for _, g := range r.In.RecipePaths {
-		roots[strings.SplitN(g, "/", 2)[0]] = true
-	}
-	cfg := diff.Config{RecipeGlobs: r.In.RecipePaths, EvidenceDir: r.In.EvidenceDir}
-	names := map[string]bool{}
-	var bundles []string
-	var out []string
-	for _, f := range changed {
-		if f.Status == github.FileStatus("removed") || f.Status == github.FileStatus("renamed") {
-			return nil
-		}
-		dir, file := path.Split(f.Path)
-		switch {
-		case strings.HasPrefix(f.Path, r.In.EvidenceDir+"/"):
-			name := path.Base(dir)
-			if f.Path != cfg.BundlePath(name) {
-				return nil
-			}
-			bundles = append(bundles, name)
-		case isRecipeYAML(f.Path, r.In.RecipePaths):
-			b, err := head.Read(ctx, f.Path)
-			if err != nil {
-				return nil
-			}
-			c, err := schema.Canonical(b)
-			if err != nil {
-				return nil
-			}
-			h := c.Header()
-			if h.Kind != "RecipeResult" {
-				return nil
-			}
-			name := h.Name
-			if name == "" {
-				name = strings.TrimSuffix(strings.TrimSuffix(file, ".yaml"), ".yml")
-			}
-			names[name] = true
-		case roots[strings.SplitN(f.Path, "/", 2)[0]]:
-			return nil
-		default:
-			continue
-		}
-		out = append(out, f.Path)
-	}
-	for _, b := range bundles {
-		if !names[b] {
-			return nil
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// isRecipeYAML reports whether p matches one of the recipe globs.
-func isRecipeYAML(p string, globs []string) bool {
-	if !strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml") {
-		return false
-	}
-	for _, g := range globs {
-		if diff.MatchGlob(g, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // verifier builds the verifier once per run: trust root and policy come from the
@@ -408,9 +329,16 @@ func (r *Runner) verifyItem(ctx context.Context, head *headTree, plan *diff.Plan
 	}
 	res := v.Verify(ctx, bytes.NewReader(bundle), verify.Options{Name: it.BundlePath})
 	row.Result, row.Verdict = res, res.Verdict
-	if res.Recipe != nil && res.Recipe.Name != "" && res.Recipe.Name != it.RecipeName {
-		row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
-		row.Detail = fmt.Sprintf("the bundle is evidence for recipe %q, not %q", res.Recipe.Name, it.RecipeName)
+	// The bundle must name this item's recipe and lie in its folder, for
+	// every item, however the plan found it.
+	if res.Recipe != nil && res.Recipe.Name != "" {
+		if err := plan.CheckBundleRecipe(it, res.Recipe.Name); err != nil {
+			row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
+			row.Detail = err.Error()
+		}
+	} else if res.Verdict == verify.VerdictPassed {
+		row.Verdict = verify.VerdictInvalid
+		row.Detail = "the bundle names no recipe"
 	}
 	if prRecipe != nil {
 		row.Match = r.crossCheck(ctx, plan, it, prRecipe, res.CanonicalRecipe)

@@ -117,9 +117,10 @@ func runAction(t *testing.T, srv *githubtest.Server, event []byte, eventName str
 	for k, v := range inputs {
 		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
 	}
+	bin := actionBinary(t) // built before the clock starts: a busy machine builds slowly
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, actionBinary(t), "action")
+	cmd := exec.CommandContext(ctx, bin, "action")
 	cmd.Env = env
 	cmd.Dir = ws
 	var stdout, stderr bytes.Buffer
@@ -468,5 +469,52 @@ func TestActionAutoCommentNothingToVerify(t *testing.T) {
 	cs := srv.Fake.Comments(e2eRepo, 23)
 	if r.code != 0 || len(cs) != 1 || !strings.Contains(cs[0].Body, "No recipe evidence to verify") {
 		t.Fatalf("the stale report was not rewritten: exit %d, %+v\n%s", r.code, cs, r.stdout)
+	}
+}
+
+// Finding 1 of issue 8 (bundle substitution): a PR that puts the h100 bundle
+// in h200's evidence folder is invalid, whatever else it changes. A decoy
+// resolved recipe whose metadata.name claims h200 must not make the action plan
+// the PR differently (the fast path once named it by metadata.name, the
+// planner by its file name, and the h100 bundle passed as h200's evidence).
+func TestActionBundleSubstitutionWithDecoy(t *testing.T) {
+	h100, h200 := h100Files(t), h200Files(t)
+	commented := append(append([]byte("# a comment: the canonical digest does not change\n"), h100[0].Content...), []byte("# end\n")...)
+	decoy := []byte("kind: RecipeResult\napiVersion: aicr.run/v1alpha2\nmetadata:\n  name: h200-oke-ubuntu-inference\ncriteria:\n  service: oke\n")
+	for _, tc := range []struct {
+		name  string
+		decoy bool
+	}{{"without decoy", false}, {"with decoy", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			tree := []githubtest.TreeFile{
+				{Path: h100[0].Path, Content: commented},
+				{Path: h100[1].Path, Content: h100[1].Content},
+				{Path: h200[0].Path, Content: h200[0].Content},
+				{Path: h200[1].Path, Content: h100[1].Content}, // (a) the h100 bundle in h200's folder
+			}
+			changed := []githubtest.File{
+				{Path: h200[1].Path, Status: "modified", Content: h100[1].Content},
+				{Path: h100[0].Path, Status: "modified", Content: commented}, // (b)
+			}
+			if tc.decoy {
+				tree = append(tree, githubtest.TreeFile{Path: "recipes/decoy.yaml", Content: decoy})
+				changed = append(changed, githubtest.File{Path: "recipes/decoy.yaml", Status: "added", Content: decoy}) // (c)
+			}
+			srv := newServer(t)
+			srv.Fake.SetTree(e2eRepo, sha('d'), tree)
+			srv.Fake.AddPR(e2eRepo, githubtest.PR{Number: 24, HeadSHA: sha('d'), BaseSHA: sha('b')}, changed)
+			r := runAction(t, srv, prEvent(t, srv, 24, sha('d'), ""), "pull_request", nil)
+			body := ""
+			if cs := stickyComments(srv, 24); len(cs) == 1 {
+				body = cs[0].Body
+			}
+			if r.code != 1 || r.outputs["verdict"] != "invalid" {
+				t.Fatalf("exit %d outputs %v\ncomment:\n%s\nlog:\n%s", r.code, r.outputs, body, r.stdout)
+			}
+			if !strings.Contains(body, `the bundle is evidence for recipe \"h100-eks-ubuntu-training\", not \"h200-oke-ubuntu-inference\"`) &&
+				!strings.Contains(body, `the bundle is evidence for recipe "h100-eks-ubuntu-training", not "h200-oke-ubuntu-inference"`) {
+				t.Fatalf("the comment does not name the substitution:\n%s", body)
+			}
+		})
 	}
 }

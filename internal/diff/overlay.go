@@ -69,6 +69,14 @@ func parseDoc(p string, b []byte) *doc {
 			d.name = s
 		}
 	}
+	if d.kind == kindResult && d.name != "" && d.name != baseName(p) {
+		// One name per recipe: a resolved recipe is named by its file
+		// (AICR writes none in metadata.name); one that claims another
+		// name there is refused, not named by either.
+		d.err = fmt.Errorf("%s: metadata.name %q is not the file name %q: a resolved recipe (kind RecipeResult) is named by its file; remove metadata.name or make it the file name",
+			qp(p), cut(d.name, 130), baseName(p))
+		return d
+	}
 	if d.kind != kindMetadata && d.kind != kindMixin {
 		return d
 	}
@@ -122,8 +130,11 @@ func parseDoc(p string, b []byte) *doc {
 	return d
 }
 
-// recipeName is the name of the recipe the file defines: metadata.name for
-// an overlay (or a mixin), else the file name without its extension.
+// recipeName is the name of the recipe the file defines, the one naming rule
+// of the plan (and so of the action's fast path): metadata.name for an
+// overlay (or a mixin), which is how AICR indexes them, else the file name
+// without its extension. A resolved recipe whose metadata.name is not its
+// file name is unreadable (parseDoc).
 func (d *doc) recipeName() string {
 	if (d.kind == kindMetadata || d.kind == kindMixin) && d.name != "" {
 		return d.name

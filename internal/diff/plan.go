@@ -240,6 +240,10 @@ type planner struct {
 	missing   map[string]*Item // by recipe name
 	removed   map[string]*Item // by recipe name (or path)
 	uncovered map[string]*Item // by recipe name
+
+	// fullIndex: index the head even when the changed files alone decide
+	// the plan (the differential tests compare both answers).
+	fullIndex bool
 }
 
 // NewPlanContext builds the plan of a pull request from its changed files
@@ -255,6 +259,12 @@ type planner struct {
 // recipe's content are reported in the plan (the item's Reason), and left to
 // [CheckRecipe].
 func NewPlanContext(ctx context.Context, changes []Change, head Lister, cfg Config) (*Plan, error) {
+	return newPlan(ctx, changes, head, cfg, false)
+}
+
+// newPlan is NewPlanContext; fullIndex makes it list and read the whole head
+// even when the changed files alone decide the plan.
+func newPlan(ctx context.Context, changes []Change, head Lister, cfg Config, fullIndex bool) (*Plan, error) {
 	cfg, err := cfg.normalize()
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
@@ -267,6 +277,7 @@ func NewPlanContext(ctx context.Context, changes []Change, head Lister, cfg Conf
 		ctx: ctx, head: head, cfg: cfg, r: r,
 		plan:  &Plan{cfg: cfg, r: r},
 		items: map[string]*Item{}, missing: map[string]*Item{}, removed: map[string]*Item{}, uncovered: map[string]*Item{},
+		fullIndex: fullIndex,
 	}
 	if err := pl.run(changes); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
@@ -361,8 +372,14 @@ func (pl *planner) run(changes []Change) error {
 		}
 	}
 	if len(recipeFiles)+len(removedFiles)+len(bundles)+len(removedBundles) > 0 {
-		if err := pl.index(); err != nil {
+		decided, err := pl.decidedByChanges(recipeFiles, removedFiles, bundles, removedBundles)
+		if err != nil {
 			return err
+		}
+		if pl.fullIndex || !decided {
+			if err := pl.index(); err != nil {
+				return err
+			}
 		}
 		if err := pl.recipes(recipeFiles, removedFiles); err != nil {
 			return err
@@ -374,6 +391,39 @@ func (pl *planner) run(changes []Change) error {
 	}
 	pl.finish()
 	return nil
+}
+
+// decidedByChanges reports whether the changed files alone decide the plan,
+// so that the head tree need not be listed nor every recipe at it read (the
+// action's fast path, for a PR that adds or updates resolved recipes with
+// their bundles). That holds when nothing is removed or renamed away, every
+// changed recipe-glob file is a readable resolved recipe (kind RecipeResult:
+// nothing inherits from it or applies it), and every changed bundle is the
+// bundle of one of those recipes, named by the rule the full plan uses
+// ([doc.recipeName]). The full plan then never looks a name up in the index:
+// each bundle's item is made by its recipe's change. The differential tests
+// (FuzzPlanShortcut) check that both give the same plan.
+func (pl *planner) decidedByChanges(recipeFiles, removedFiles []fileChange, bundles map[string]bundleChange, removedBundles map[string]string) (bool, error) {
+	if len(removedFiles) > 0 || len(removedBundles) > 0 {
+		return false, nil
+	}
+	names := map[string]bool{}
+	for _, fc := range recipeFiles {
+		d, err := pl.r.load(fc.path)
+		if err != nil {
+			return false, err
+		}
+		if d.err != nil || d.kind != kindResult {
+			return false, nil
+		}
+		names[d.recipeName()] = true
+	}
+	for name := range bundles {
+		if !names[name] {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // index reads every recipe-glob file of the head tree and indexes recipes by name.
@@ -448,9 +498,14 @@ func joinReason(a, b string) string {
 	return a + "; " + b
 }
 
-// addItem adds (or extends) the item of the bundle at bp.
-func (pl *planner) addItem(name, recipePath, prev, bp string, recipeChanged, bundleChanged bool, reason string) *Item {
+// addItem adds (or extends) the item of the bundle at bp. Two recipe files
+// for one bundle are an error: each would claim the bundle as its evidence,
+// and only one would be checked against it.
+func (pl *planner) addItem(name, recipePath, prev, bp string, recipeChanged, bundleChanged bool, reason string) (*Item, error) {
 	it := pl.items[bp]
+	if it != nil && recipePath != "" && it.RecipePath != "" && it.RecipePath != recipePath {
+		return nil, fmt.Errorf("recipe name %q is defined by more than one file at the PR head: %s and %s", name, qp(it.RecipePath), qp(recipePath))
+	}
 	if it == nil {
 		it = &Item{RecipeName: name, RecipePath: recipePath, BundlePath: bp}
 		pl.items[bp] = it
@@ -461,7 +516,7 @@ func (pl *planner) addItem(name, recipePath, prev, bp string, recipeChanged, bun
 		it.PreviousPath = prev
 	}
 	it.Reason = joinReason(it.Reason, reason)
-	return it
+	return it, nil
 }
 
 func recipeReason(fc fileChange) string {
@@ -519,7 +574,9 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 			p.Missing = append(p.Missing, Item{RecipeName: oneLine(name, 130), RecipePath: fc.path, PreviousPath: fc.from, RecipeChanged: true,
 				Reason: reason + fmt.Sprintf("; %q is not a valid recipe name, so no bundle can be matched to it", cut(name, 130))})
 		case pl.head.Exists(bp):
-			pl.addItem(name, fc.path, fc.from, bp, true, false, reason)
+			if _, err := pl.addItem(name, fc.path, fc.from, bp, true, false, reason); err != nil {
+				return err
+			}
 		default:
 			it := &Item{RecipeName: name, RecipePath: fc.path, PreviousPath: fc.from, BundlePath: bp, RecipeChanged: true, Reason: reason}
 			ownMissing = append(ownMissing, it)
@@ -622,7 +679,9 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 		}
 		switch {
 		case bp != "" && pl.head.Exists(bp):
-			pl.addItem(name, l.path, "", bp, false, false, reason)
+			if _, err := pl.addItem(name, l.path, "", bp, false, false, reason); err != nil {
+				return err
+			}
 		case !ancestor[l.path]:
 			// Intermediate overlays without evidence are covered through
 			// the recipes that inherit from them.
@@ -715,7 +774,9 @@ func (pl *planner) bundles(bundles map[string]bundleChange, removedBundles map[s
 			return err
 		}
 		if d != nil {
-			pl.addItem(name, d.path, "", bc.path, false, true, reason+"; verified against the recipe at the PR head, which this PR does not change")
+			if _, err := pl.addItem(name, d.path, "", bc.path, false, true, reason+"; verified against the recipe at the PR head, which this PR does not change"); err != nil {
+				return err
+			}
 			continue
 		}
 		p.Orphans = append(p.Orphans, Item{RecipeName: name, BundlePath: bc.path, BundleChanged: true, NeedsBundleName: true,
@@ -881,6 +942,22 @@ func sortedUnique(s []string) []string {
 		return nil
 	}
 	return out
+}
+
+// CheckBundleRecipe is the rule that ties a verified bundle to an item of the
+// plan, the same for every item however it was planned: the recipe the bundle
+// names (its Statement's recipe name, bundleRecipe) is the item's recipe, and
+// the bundle lies at that recipe's bundle path. A bundle that [Plan.Resolve]
+// routed to the recipe it names is verified against it, but fails here until
+// it is moved to its recipe's folder.
+func (p *Plan) CheckBundleRecipe(it Item, bundleRecipe string) error {
+	if bundleRecipe != it.RecipeName {
+		return fmt.Errorf("the bundle is evidence for recipe %q, not %q", cut(bundleRecipe, 130), it.RecipeName)
+	}
+	if want := p.cfg.BundlePath(bundleRecipe); it.BundlePath != want {
+		return fmt.Errorf("the bundle is evidence for recipe %q but lies at %s, not at %s: move it", cut(bundleRecipe, 130), qp(it.BundlePath), qp(want))
+	}
+	return nil
 }
 
 // Resolve settles an orphan bundle marked NeedsBundleName, whose directory
