@@ -1,0 +1,311 @@
+// Package strictjson is the one JSON reader for every document a verdict depends
+// on (Statement, predicate, manifest, CTRF, BOM). It reads JSON the way jq,
+// JavaScript and the JSON Schema see it, and refuses what other readers could
+// see differently:
+//
+//   - exactly one JSON value, valid UTF-8, no trailing data;
+//   - no duplicate key in any object, at any depth — also after Unicode simple
+//     case folding ("status", "Status" and "ſtatus" (U+017F) are the same key to
+//     Go's encoding/json, which matches keys case-insensitively and keeps the last);
+//   - keys match struct fields by exact case, and a key that matches a field only
+//     by letter case is refused, not ignored.
+//
+// Decoding uses github.com/go-json-experiment/json (case-sensitive and
+// duplicate-rejecting by default); this package adds the case-folding pass.
+package strictjson
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Check reports whether b is one strict JSON value: valid UTF-8, nothing after
+// the value, and no object with two keys equal under Unicode simple case
+// folding (exact duplicates included). The error is one line and names the key
+// and where it is (a JSON pointer).
+func Check(b []byte) error { return walkDocument(b, nil) }
+
+// Unmarshal checks b as Check does, then decodes it into v (a non-nil pointer)
+// matching object keys to struct fields by exact case. A key that equals a
+// field's name only under case folding is an error; other unknown keys are
+// ignored (the caller's schema decides about them, before decoding).
+func Unmarshal(b []byte, v any) error {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return errors.New("strictjson: Unmarshal needs a non-nil pointer")
+	}
+	if err := walkDocument(b, t.Elem()); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return semanticError(err)
+	}
+	return nil
+}
+
+// Members returns the members of the JSON object b with the exact bytes of each
+// value, after checking b as Check does.
+func Members(b []byte) (map[string]jsontext.Value, error) {
+	if err := Check(b); err != nil {
+		return nil, err
+	}
+	var m map[string]jsontext.Value
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, semanticError(err)
+	}
+	if m == nil {
+		return nil, errors.New("not a JSON object")
+	}
+	return m, nil
+}
+
+// FoldKey returns the canonical form of a key under Unicode simple case folding:
+// two keys are equal under folding (strings.EqualFold) exactly when their
+// FoldKey values are equal.
+func FoldKey(s string) string {
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for _, r := range s {
+		sb.WriteRune(foldRune(r))
+	}
+	return sb.String()
+}
+
+// foldRune returns the smallest rune of r's simple folding orbit.
+func foldRune(r rune) rune {
+	if r == utf8.RuneError {
+		return r
+	}
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		least = min(least, f)
+	}
+	return least
+}
+
+func walkDocument(b []byte, t reflect.Type) error {
+	// Default options: invalid UTF-8 and exact duplicate names are refused.
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	w := walker{dec: dec, fields: map[reflect.Type]fieldSet{}}
+	if err := w.value(t); err != nil {
+		return err
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		if err == nil {
+			return fmt.Errorf("trailing data after the JSON value (offset %d)", dec.InputOffset())
+		}
+		return syntaxError(err)
+	}
+	return nil
+}
+
+type walker struct {
+	dec    *jsontext.Decoder
+	fields map[reflect.Type]fieldSet // per call, not global
+}
+
+// value reads one value; t is the Go type it will be decoded into, or nil when
+// the type does not constrain its keys.
+func (w *walker) value(t reflect.Type) error {
+	t = w.keyedType(t)
+	tok, err := w.dec.ReadToken()
+	if err != nil {
+		return syntaxError(err)
+	}
+	switch tok.Kind() {
+	case '{':
+		return w.object(t)
+	case '[':
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for w.dec.PeekKind() != ']' {
+			if err := w.value(elem); err != nil {
+				return err
+			}
+		}
+		if _, err := w.dec.ReadToken(); err != nil {
+			return syntaxError(err)
+		}
+	}
+	return nil
+}
+
+func (w *walker) object(t reflect.Type) error {
+	ptr := w.dec.StackPointer()
+	seen := map[string]string{}
+	var fs fieldSet
+	var elem reflect.Type
+	if t != nil {
+		switch t.Kind() {
+		case reflect.Struct:
+			fs = w.fieldsOf(t)
+		case reflect.Map:
+			elem = t.Elem()
+		}
+	}
+	for w.dec.PeekKind() != '}' {
+		tok, err := w.dec.ReadToken()
+		if err != nil {
+			return syntaxError(err)
+		}
+		name := tok.String()
+		fold := FoldKey(name)
+		if prev, dup := seen[fold]; dup {
+			return fmt.Errorf("duplicate key %s at %s (equal to %s under case folding: readers disagree on which one counts)", strconv.Quote(name), where(ptr), strconv.Quote(prev))
+		}
+		seen[fold] = name
+		sub := elem
+		if fs.exact != nil {
+			f, exact := fs.exact[name]
+			if !exact {
+				if want, ok := fs.folded[fold]; ok {
+					return fmt.Errorf("key %s at %s differs from %s only by letter case", strconv.Quote(name), where(ptr), strconv.Quote(want))
+				}
+			}
+			sub = f
+		}
+		if err := w.value(sub); err != nil {
+			return err
+		}
+	}
+	if _, err := w.dec.ReadToken(); err != nil {
+		return syntaxError(err)
+	}
+	return nil
+}
+
+// keyedType dereferences pointers and returns nil for types whose keys this
+// walk does not know: interfaces, raw values and types that decode themselves
+// (their decoders call Unmarshal on their own part).
+func (w *walker) keyedType(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t == rawValueType || reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerFromType) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map, reflect.Slice, reflect.Array:
+		return t
+	}
+	return nil
+}
+
+var (
+	rawValueType        = reflect.TypeFor[jsontext.Value]()
+	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
+	unmarshalerFromType = reflect.TypeFor[json.UnmarshalerFrom]()
+)
+
+// fieldSet is the JSON field names of a struct: exact name → field type, and
+// folded name → exact name.
+type fieldSet struct {
+	exact  map[string]reflect.Type
+	folded map[string]string
+}
+
+func (w *walker) fieldsOf(t reflect.Type) fieldSet {
+	if fs, ok := w.fields[t]; ok {
+		return fs
+	}
+	fs := fieldSet{exact: map[string]reflect.Type{}, folded: map[string]string{}}
+	w.fields[t] = fs
+	addFields(fs, t)
+	return fs
+}
+
+func addFields(fs fieldSet, t reflect.Type) {
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if sf.Anonymous && name == "" {
+			if et := sf.Type; et.Kind() == reflect.Struct {
+				addFields(fs, et)
+				continue
+			}
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		fs.exact[name] = sf.Type
+		fs.folded[FoldKey(name)] = name
+	}
+}
+
+func where(p jsontext.Pointer) string {
+	if p == "" {
+		return "/"
+	}
+	return string(p)
+}
+
+// syntaxError turns a jsontext error into one line without the package prefix.
+func syntaxError(err error) error {
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		if errors.Is(se.Err, jsontext.ErrDuplicateName) {
+			return fmt.Errorf("duplicate key %s at %s", strconv.Quote(se.JSONPointer.LastToken()), where(se.JSONPointer.Parent()))
+		}
+		msg := strings.TrimPrefix(se.Err.Error(), "jsontext: ")
+		if se.JSONPointer != "" {
+			msg += " at " + string(se.JSONPointer)
+		}
+		return fmt.Errorf("not valid JSON: %s (offset %d)", msg, se.ByteOffset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return errors.New("not valid JSON: unexpected end of input")
+	}
+	return fmt.Errorf("not valid JSON: %s", strings.TrimPrefix(err.Error(), "jsontext: "))
+}
+
+// semanticError makes a decoding error one line: which value, which Go type.
+func semanticError(err error) error {
+	var se *json.SemanticError
+	if errors.As(err, &se) {
+		msg := "cannot decode"
+		if se.JSONKind != 0 {
+			msg += " JSON " + se.JSONKind.String()
+		}
+		if se.JSONValue != nil {
+			v := string(se.JSONValue)
+			if len(v) > 40 {
+				v = v[:40] + "…"
+			}
+			msg += " " + v
+		}
+		if se.GoType != nil {
+			msg += " into " + se.GoType.String()
+		}
+		if se.JSONPointer != "" {
+			msg += " at " + string(se.JSONPointer)
+		}
+		if se.Err != nil {
+			msg += ": " + strings.TrimPrefix(se.Err.Error(), "json: ")
+		}
+		return errors.New(msg)
+	}
+	var sy *jsontext.SyntacticError
+	if errors.As(err, &sy) {
+		return syntaxError(sy)
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+}
