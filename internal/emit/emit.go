@@ -179,6 +179,10 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err != nil {
 		return err
 	}
+	declared, err := schema.DeclaredPhases(canon.Root)
+	if err != nil {
+		return fmt.Errorf("--recipe %s: %w", o.Recipe, err)
+	}
 	ctrf, err := readCTRF(o.Results, o.Redact)
 	if err != nil {
 		return err
@@ -232,6 +236,9 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	}
 	if err := checkFingerprintSurvives(b, rawBytes, shippedBytes); err != nil {
 		return err
+	}
+	for _, w := range evidenceWarnings(declared, ctrf, b.Predicate.CriteriaMatch) {
+		p.Warn("%s", w)
 	}
 	if o.Sign == "keyless" {
 		p.Step("signing the Statement keyless (Fulcio certificate, Rekor entry)")

@@ -40,6 +40,14 @@ func (p *Progress) Step(format string, args ...any) {
 	fmt.Fprintf(p.w, "emit: "+format+"\n", args...)
 }
 
+// Warn prints a warning line, also with --quiet.
+func (p *Progress) Warn(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.endLive()
+	fmt.Fprintf(p.w, "emit: warning: "+format+"\n", args...)
+}
+
 // Update reports progress inside a step; on a terminal it rewrites one line, in a
 // log it prints at most one line every 2 seconds.
 func (p *Progress) Update(format string, args ...any) {
