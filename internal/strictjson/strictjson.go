@@ -8,7 +8,9 @@
 //     case folding ("status", "Status" and "ſtatus" (U+017F) are the same key to
 //     Go's encoding/json, which matches keys case-insensitively and keeps the last);
 //   - keys match struct fields by exact case, and a key that matches a field only
-//     by letter case is refused, not ignored.
+//     by letter case is refused, not ignored;
+//   - an integer read into a Go integer is within ±2^53, where readers that hold
+//     numbers as doubles (jq, JavaScript) read the same integer.
 //
 // Decoding uses github.com/go-json-experiment/json (case-sensitive and
 // duplicate-rejecting by default); this package adds the case-folding pass.
@@ -117,11 +119,14 @@ type walker struct {
 // value reads one value; t is the Go type it will be decoded into, or nil when
 // the type does not constrain its keys.
 func (w *walker) value(t reflect.Type) error {
-	t = w.keyedType(t)
 	tok, err := w.dec.ReadToken()
 	if err != nil {
 		return syntaxError(err)
 	}
+	if tok.Kind() == '0' && isInteger(t) {
+		return checkExactInteger(tok.String(), w.dec.StackPointer())
+	}
+	t = w.keyedType(t)
 	switch tok.Kind() {
 	case '{':
 		return w.object(t)
@@ -182,6 +187,42 @@ func (w *walker) object(t reflect.Type) error {
 	}
 	if _, err := w.dec.ReadToken(); err != nil {
 		return syntaxError(err)
+	}
+	return nil
+}
+
+// maxExactInteger is 2^53: beyond it, readers that hold numbers as IEEE doubles
+// (jq, JavaScript) read another integer than the one written.
+const maxExactInteger = 1 << 53
+
+func isInteger(t reflect.Type) bool {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
+// checkExactInteger refuses an integer that a double cannot hold exactly; other
+// number forms are left to the decoder (which refuses a fraction for an integer).
+func checkExactInteger(lit string, at jsontext.Pointer) error {
+	n, err := strconv.ParseInt(lit, 10, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
+			return fmt.Errorf("integer %s at %s is out of range", lit, where(at))
+		}
+		return nil
+	}
+	if n > maxExactInteger || n < -maxExactInteger {
+		return fmt.Errorf("integer %s at %s is beyond ±2^53, where readers that use doubles (jq, JavaScript) read another number", lit, where(at))
 	}
 	return nil
 }
