@@ -2,6 +2,9 @@ package comment
 
 import (
 	"fmt"
+	"net/url"
+	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -144,58 +147,159 @@ func overallLine(r *Report) string {
 	}
 }
 
+// signerCell names the signer briefly: for a GitHub Actions workflow the
+// repository, the workflow file and the ref; then the class the policy gave it.
+// The full identity is in the details.
 func signerCell(row Row) string {
 	res := row.Result
-	if res == nil || res.Signature == nil || !res.Signature.Verified {
-		if res != nil && res.Signature != nil && !res.Signature.Signed {
-			return "unsigned"
-		}
+	if res == nil || res.Signature == nil {
 		return "—"
 	}
 	s := res.Signature
-	class := "not on the list"
-	if s.Class != "" {
-		class = s.Class
-	}
-	return Code(s.Identity) + "<br>" + Text(class)
-}
-
-func rekorCell(row Row) string {
-	if row.Result == nil || row.Result.Signature == nil || !row.Result.Signature.Verified {
-		return "—"
-	}
-	s := row.Result.Signature
-	cell := fmt.Sprintf("#%d", s.LogIndex)
-	if s.SignedAt != nil {
-		cell += "<br>" + s.SignedAt.UTC().Format("2006-01-02 15:04Z")
-	}
-	return cell
-}
-
-func checkCell(row Row, name string) string {
-	if row.Result == nil {
-		return "—"
-	}
-	c, ok := row.Result.Check(name)
-	if !ok {
-		return "—"
-	}
-	return statusIcon[c.Status]
-}
-
-func phasesCell(row Row) string {
-	if row.Result == nil || len(row.Result.Phases) == 0 {
-		return "—"
-	}
-	var parts []string
-	for _, p := range row.Result.Phases {
-		mark := "✅"
-		if p.Failed+p.Pending+p.Other > 0 {
-			mark = "❌"
+	switch {
+	case !s.Signed:
+		return "unsigned"
+	case !s.Verified:
+		if c, ok := res.Check(verify.CheckSignature); ok && c.Status == verify.StatusSkipped {
+			return "not checked"
 		}
-		parts = append(parts, fmt.Sprintf("%s %s %d/%d", mark, Text(p.Phase), p.Passed, p.Passed+p.Failed+p.Pending+p.Other))
+		return "❌ signature not verified"
 	}
-	return strings.Join(parts, "<br>")
+	who := Code(shorten(s.Identity, 40))
+	if repo, workflow, ref, ok := workflowIdentity(s.Identity); ok {
+		who = Code(repo) + "<br>" + Text(workflow+" on "+ref)
+	}
+	return who + "<br>" + trustText(s)
+}
+
+// trustText says what the policy made of the signer: its class and label, or
+// that it is not on the list.
+func trustText(s *verify.SignatureInfo) string {
+	if !s.Allowed || s.Class == "" {
+		return "❌ not on the list"
+	}
+	t := Text(s.Class)
+	if s.Label != "" {
+		t += " (" + Text(s.Label) + ")"
+	}
+	return t
+}
+
+var githubWorkflowSAN = regexp.MustCompile(`^https://github\.com/([^/@]+/[^/@]+)/\.github/workflows/([^@]+)@(refs/[^@]+)$`)
+
+// workflowIdentity splits a GitHub Actions certificate identity into the
+// repository, the workflow file and the ref (a branch without refs/heads/).
+func workflowIdentity(identity string) (repo, workflow, ref string, ok bool) {
+	m := githubWorkflowSAN.FindStringSubmatch(identity)
+	if m == nil {
+		return "", "", "", false
+	}
+	return m[1], path.Base(m[2]), strings.TrimPrefix(m[3], "refs/heads/"), true
+}
+
+// shorten cuts s to at most n characters, marking the cut with an ellipsis.
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// fact says how far what a check established may be believed.
+type fact int
+
+const (
+	// factNotRun: the check did not run, or another part of the bundle failed
+	// verification, so what it read is not verified.
+	factNotRun fact = iota
+	// factVerified: the check passed on a bundle whose signature and integrity hold.
+	factVerified
+	// factFailing: genuine evidence, and it shows a failure.
+	factFailing
+	// factBroken: the check itself found the bundle invalid, or could not decide.
+	factBroken
+)
+
+// factOf classifies the check name of res. A fact is verified only when the
+// check passed and nothing in the bundle failed verification: the predicate of
+// a bundle whose CTRF files failed integrity proves nothing about its
+// fingerprint either.
+func factOf(res *verify.Result, name string) (fact, verify.Check) {
+	if res == nil {
+		return factNotRun, verify.Check{}
+	}
+	c, ok := res.Check(name)
+	switch {
+	case !ok || c.Status == verify.StatusSkipped:
+		return factNotRun, c
+	case c.Status == verify.StatusFailed && c.Verdict == verify.VerdictFailing:
+		if genuine(res) {
+			return factFailing, c
+		}
+		return factNotRun, c
+	case c.Status != verify.StatusPassed:
+		return factBroken, c
+	case genuine(res):
+		return factVerified, c
+	}
+	return factNotRun, c
+}
+
+// genuine says whether the bundle's signature and integrity were verified, so
+// that what its predicate says may be shown as fact.
+func genuine(res *verify.Result) bool {
+	return res.Mode == "verify" && (res.Verdict == verify.VerdictPassed || res.Verdict == verify.VerdictFailing)
+}
+
+// phaseMark is ✅ for a phase with at least one passed test and no failed,
+// pending or other test, ❌ otherwise.
+func phaseMark(p verify.PhaseInfo) string {
+	if p.Passed == 0 || p.Failed+p.Pending+p.Other > 0 {
+		return "❌"
+	}
+	return "✅"
+}
+
+// evidenceCell summarises the test results and the hardware: marks only for
+// what was verified, "not verified" for the rest.
+func evidenceCell(row Row) string {
+	res := row.Result
+	if res == nil {
+		return "—"
+	}
+	var lines []string
+	switch f, c := factOf(res, verify.CheckCTRF); f {
+	case factVerified, factFailing:
+		for _, p := range res.Phases {
+			lines = append(lines, fmt.Sprintf("%s %s\u00a0%d/%d", phaseMark(p), Text(p.Phase), p.Passed, p.Passed+p.Failed+p.Pending+p.Other))
+		}
+		if len(res.Phases) == 0 {
+			lines = append(lines, "❌ no test results")
+		}
+	case factBroken:
+		lines = append(lines, statusIcon[c.Status]+" test results: "+checkOutcome(c))
+	default:
+		lines = append(lines, "test results not verified")
+	}
+	switch f, c := factOf(res, verify.CheckFingerprint); f {
+	case factVerified:
+		lines = append(lines, "✅ hardware matches")
+	case factFailing:
+		lines = append(lines, "❌ hardware does not match")
+	case factBroken:
+		lines = append(lines, statusIcon[c.Status]+" fingerprint: "+checkOutcome(c))
+	default:
+		lines = append(lines, "hardware not verified")
+	}
+	return strings.Join(lines, "<br>")
+}
+
+// checkOutcome says in two words what became of a check that did not pass.
+func checkOutcome(c verify.Check) string {
+	if c.Status == verify.StatusError {
+		return "could not decide"
+	}
+	return "failed verification"
 }
 
 func matchCell(row Row) string {
@@ -209,34 +313,44 @@ func matchCell(row Row) string {
 	}
 }
 
+// tableHeader is the summary table: the verdict first, at most five columns,
+// so that it fits the width of a PR comment (about 800 px).
+const tableHeader = "| verdict | recipe | signer | evidence | recipe ↔ PR |\n|---|---|---|---|---|\n"
+
 // tableRow renders the summary table row of one recipe.
 func tableRow(row Row) string {
-	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |\n",
-		Code(row.Recipe), signerCell(row), rekorCell(row), checkCell(row, verify.CheckFingerprint), phasesCell(row), matchCell(row), rowIcon(row))
+	verdict := strings.Replace(rowIcon(row), " ", "\u00a0", 1) // the mark and the word on one line
+	return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", verdict, Code(row.Recipe), signerCell(row), evidenceCell(row), matchCell(row))
 }
 
-const tableHeader = "| recipe | signer | Rekor | fingerprint | phases | recipe ↔ PR | verdict |\n|---|---|---|---|---|---|---|\n"
-
-// details renders the collapsible per-check section of one recipe.
+// details renders the collapsible section of one recipe: where it is, the
+// full signer, the phases, every check and the recipe differences. The
+// <summary> line is an HTML block: only Text and Code may go in it.
 func details(row Row) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "<details><summary>%s — %s</summary>\n\n", Code(row.Recipe), rowIcon(row))
+	fmt.Fprintf(&b, "<details><summary>%s — %s</summary>\n\n", rowIcon(row), Code(row.Recipe))
+	var where []string
 	if row.RecipePath != "" {
-		fmt.Fprintf(&b, "Recipe %s", Code(row.RecipePath))
+		where = append(where, "recipe "+Code(row.RecipePath))
 	}
 	if row.BundlePath != "" {
-		fmt.Fprintf(&b, ", bundle %s", Code(row.BundlePath))
+		where = append(where, "bundle "+Code(row.BundlePath))
 	}
-	if row.Reason != "" {
-		fmt.Fprintf(&b, " (%s)", Text(row.Reason))
+	if len(where) > 0 || row.Reason != "" {
+		b.WriteString("In this PR: " + strings.Join(where, ", "))
+		if row.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", Text(row.Reason))
+		}
+		b.WriteString(".\n\n")
 	}
-	b.WriteString("\n\n")
 	if row.Detail != "" {
-		fmt.Fprintf(&b, "%s\n\n", Text(row.Detail))
+		fmt.Fprintf(&b, "Detail: %s\n\n", Text(row.Detail))
 	}
-	if row.Result != nil {
+	if res := row.Result; res != nil {
+		writeSigner(&b, res)
+		writePhases(&b, res)
 		b.WriteString("| # | check | status | detail |\n|---:|---|---|---|\n")
-		for i, c := range row.Result.Checks {
+		for i, c := range res.Checks {
 			fmt.Fprintf(&b, "| %d | %s | %s %s | %s |\n", i+1, Text(c.Title), statusIcon[c.Status], c.Status, Text(c.Detail))
 		}
 		b.WriteString("\n")
@@ -254,6 +368,41 @@ func details(row Row) string {
 	}
 	b.WriteString("</details>\n\n")
 	return b.String()
+}
+
+// writeSigner writes the full signer identity, the policy's verdict on it and
+// the transparency log entry, when the signature was verified.
+func writeSigner(b *strings.Builder, res *verify.Result) {
+	s := res.Signature
+	if s == nil || !s.Verified {
+		return
+	}
+	fmt.Fprintf(b, "Signer: %s, issuer %s — %s.", Code(s.Identity), Code(s.Issuer), trustText(s))
+	fmt.Fprintf(b, " Rekor log index %d", s.LogIndex)
+	if s.SignedAt != nil {
+		fmt.Fprintf(b, ", signed %s", s.SignedAt.UTC().Format("2006-01-02 15:04Z"))
+	}
+	b.WriteString(".\n\n")
+}
+
+// writePhases writes the per-phase test counts, headed by whether they were verified.
+func writePhases(b *strings.Builder, res *verify.Result) {
+	if len(res.Phases) == 0 {
+		return
+	}
+	switch f, _ := factOf(res, verify.CheckCTRF); {
+	case f == factVerified || f == factFailing:
+		b.WriteString("Test results (verified):\n\n")
+	case res.Mode == "inspect" && (res.Verdict == verify.VerdictPassed || res.Verdict == verify.VerdictFailing):
+		b.WriteString("Test results (files and counts checked; signature not checked):\n\n")
+	default:
+		b.WriteString("Test results as the predicate states them — **not verified**:\n\n")
+	}
+	b.WriteString("| phase | passed | failed | skipped | pending | other |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, p := range res.Phases {
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %d |\n", Text(p.Phase), p.Passed, p.Failed, p.Skipped, p.Pending, p.Other)
+	}
+	b.WriteString("\n")
 }
 
 // sortedRows puts the rows that need attention first: invalid, undecided, failing, missing, passed.
@@ -290,8 +439,8 @@ func sortedRows(rows []Row) []Row {
 func Render(r *Report, limit int) string {
 	head := Marker + "\n## Recipe evidence\n\n" + overallLine(r) + "\n\n"
 	footer := "\n---\n<sub>Evidence informs review; it never merges anything by itself."
-	if r.RunURL != "" {
-		footer += " Full report: [job summary](" + r.RunURL + ")."
+	if link := Link("job summary", r.RunURL); r.RunURL != "" {
+		footer += " Full report: " + link + "."
 	}
 	if r.HeadSHA != "" {
 		footer += " Head " + Code(shortSHA(r.HeadSHA)) + "."
@@ -335,4 +484,15 @@ func shortSHA(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+// Link writes a link to an http(s) URL with Text as its text, or only the text
+// when the URL is not one a link may carry verbatim. It is an HTML <a> element,
+// so that, like Text and Code, it is right in Markdown and in an HTML block.
+func Link(text, target string) string {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(target, " <>()[]\\\"'`") || u.String() != target {
+		return Text(text)
+	}
+	return `<a href="` + target + `">` + Text(text) + "</a>"
 }

@@ -1,85 +1,70 @@
 // Package comment renders verification results as GitHub-flavoured Markdown:
 // the per-bundle report, and (for the action) the sticky review comment and the
-// job summary. Every string that came from a PR or a bundle is escaped so it can
-// neither break the table, inject HTML or links, nor mention anyone.
+// job summary.
+//
+// Every string that came from a PR or a bundle reaches the Markdown through one
+// escaper chosen by what it is, never by where it lands: Text for words, Code for
+// names and paths shown as code. Both are correct in every place the templates
+// put them — a paragraph, a table cell, a heading, link text, and inside an HTML
+// block such as <summary>, where Markdown is not parsed — because they write
+// only characters that mean nothing to Markdown or HTML, and numeric character
+// references, which Markdown (in inline content) and HTML (in an HTML block)
+// both decode to the same character. A Markdown code span would not be: its
+// backticks are literal inside an HTML block, and entities are literal inside
+// it. The tests render every comment with goldmark and with cmark-gfm, GitHub's
+// own implementation, and check that the only elements and links are the
+// template's.
 package comment
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 )
 
-// Text escapes untrusted text for a Markdown paragraph or table cell: every
-// character with Markdown or HTML meaning becomes a numeric character reference,
-// line breaks and control characters become spaces, and the result is one line.
-// "@" is encoded too, so "@org/team" never pings anyone, and ":" and "www."
-// are encoded so that no URL in the text becomes a link.
+// encoded are the characters with a meaning in Markdown, GFM's extensions,
+// GitHub's math and emoji shortcodes, or HTML text (elements, entities). Quotes
+// are left alone: no template puts untrusted text in an attribute.
+const encoded = "\\`*_{}[]()<>#!|~&:$"
+
+// Text escapes untrusted text for any place the templates put text: a
+// paragraph, a table cell, a heading, link text, or inside an HTML block.
+// Characters with Markdown or HTML meaning become numeric character
+// references, line breaks and tabs become spaces, control and format characters
+// (bidi overrides) become U+FFFD, and the result is one line. The first
+// character is always a reference unless it is a letter, so the text cannot
+// start a list, a heading underline or a code block. "@" is followed by a
+// zero-width space so that "@org/team" mentions nobody and "a@b.example" is no
+// mail link; ":" and the dot of "www." are encoded so that no URL becomes a link.
 func Text(s string) string {
 	var b strings.Builder
-	b.Grow(len(s))
+	b.Grow(len(s) + len(s)/4)
 	prev := []rune{0, 0, 0}
+	first := true
 	for _, r := range s {
 		www := r == '.' && strings.EqualFold(string(prev), "www")
 		prev = append(prev[1:], r)
 		switch {
-		case www:
-			b.WriteString("&#46;")
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
+		case r == '\n' || r == '\r' || r == '\t' || unicode.In(r, unicode.Zl, unicode.Zp):
+			r = ' '
 		case r == unicode.ReplacementChar || unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			b.WriteRune('\uFFFD')
-		case strings.ContainsRune("\\`*_{}[]()<>#!|~&@:", r):
-			b.WriteString("&#")
-			b.WriteString(itoa(int(r)))
-			b.WriteByte(';')
+			r = unicode.ReplacementChar
+		}
+		switch {
+		case r == '@':
+			b.WriteString("&#64;&#8203;")
+		case www || strings.ContainsRune(encoded, r) || (first && !unicode.IsLetter(r)):
+			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
 		default:
 			b.WriteRune(r)
 		}
+		first = false
 	}
 	return b.String()
 }
 
-// Code renders untrusted text as inline code that cannot be closed early: the
-// fence is one backtick longer than the longest run of backticks inside.
+// Code renders untrusted text as code, in any place Text may go: an HTML <code>
+// element around Text, which nothing inside can close.
 func Code(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if s == "" {
-		return "` `"
-	}
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
-	pad := ""
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || strings.HasPrefix(s, " ") {
-		pad = " "
-	}
-	// A pipe inside a table cell ends the cell even inside code: encode it.
-	s = strings.ReplaceAll(s, "|", "\\|")
-	return fence + pad + s + pad + fence
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var d [12]byte
-	i := len(d)
-	for n > 0 {
-		i--
-		d[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(d[i:])
+	return "<code>" + Text(s) + "</code>"
 }

@@ -42,28 +42,16 @@ func WriteReport(w io.Writer, res *verify.Result) error {
 	fmt.Fprintf(&b, "### Evidence for %s\n\n", Code(name))
 	fmt.Fprintf(&b, "%s — %s\n\n", VerdictLine(res), Text(res.Summary))
 	if s := res.Signature; s != nil && s.Verified {
-		fmt.Fprintf(&b, "**Signer:** %s (issuer %s)", Code(s.Identity), Code(s.Issuer))
-		if s.Class != "" {
-			fmt.Fprintf(&b, " — trusted as **%s**", Text(s.Class))
-		} else {
-			b.WriteString(" — **not on the list**")
-		}
-		fmt.Fprintf(&b, "  \n**Rekor:** log index %d", s.LogIndex)
+		fmt.Fprintf(&b, "Signer: %s, issuer %s — %s.  \nRekor: log index %d", Code(s.Identity), Code(s.Issuer), trustText(s), s.LogIndex)
 		if s.SignedAt != nil {
 			fmt.Fprintf(&b, ", signed %s", s.SignedAt.UTC().Format("2006-01-02T15:04:05Z"))
 		}
-		b.WriteString("\n\n")
+		b.WriteString(".\n\n")
 	}
 	if res.Recipe != nil {
-		fmt.Fprintf(&b, "**Recipe digest:** %s\n\n", Code(res.Recipe.Digest))
+		fmt.Fprintf(&b, "Recipe digest: %s\n\n", Code(res.Recipe.Digest))
 	}
-	if len(res.Phases) > 0 {
-		b.WriteString("| phase | passed | failed | skipped | pending | other |\n|---|---:|---:|---:|---:|---:|\n")
-		for _, p := range res.Phases {
-			fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d |\n", Text(p.Phase), p.Passed, p.Failed, p.Skipped, p.Pending, p.Other)
-		}
-		b.WriteString("\n")
-	}
+	writePhases(&b, res)
 	b.WriteString("| # | check | status | detail |\n|---:|---|---|---|\n")
 	for i, c := range res.Checks {
 		detail := Text(c.Detail)
