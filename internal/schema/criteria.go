@@ -2,9 +2,10 @@ package schema
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"sort"
+
+	"github.com/aicr/verify-evidence/internal/strictjson"
 )
 
 // DimensionMatches is the per-dimension list of a criteria match. It marshals as a
@@ -17,7 +18,7 @@ func (d *DimensionMatches) UnmarshalJSON(b []byte) error {
 	trimmed := bytes.TrimSpace(b)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		var m map[string]DimensionMatch
-		if err := json.Unmarshal(trimmed, &m); err != nil {
+		if err := strictjson.Unmarshal(trimmed, &m); err != nil {
 			return fmt.Errorf("criteriaMatch.perDimension (map form): %w", err)
 		}
 		keys := make([]string, 0, len(m))
@@ -37,7 +38,7 @@ func (d *DimensionMatches) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var list []DimensionMatch
-	if err := json.Unmarshal(trimmed, &list); err != nil {
+	if err := strictjson.Unmarshal(trimmed, &list); err != nil {
 		return fmt.Errorf("criteriaMatch.perDimension: %w", err)
 	}
 	*d = list

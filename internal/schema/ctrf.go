@@ -1,10 +1,11 @@
 package schema
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/aicr/verify-evidence/internal/strictjson"
 )
 
 // CTRF test statuses (Common Test Report Format).
@@ -27,10 +28,10 @@ type CTRFReport struct {
 
 // CTRFResults holds the tool, the summary and the tests of a report.
 type CTRFResults struct {
-	Tool        CTRFTool        `json:"tool"`
-	Summary     CTRFSummary     `json:"summary"`
-	Tests       []CTRFTest      `json:"tests"`
-	Environment json.RawMessage `json:"environment,omitempty"`
+	Tool        CTRFTool       `json:"tool"`
+	Summary     CTRFSummary    `json:"summary"`
+	Tests       []CTRFTest     `json:"tests"`
+	Environment jsontext.Value `json:"environment,omitempty"`
 }
 
 // CTRFTool names the tool that produced the report.
@@ -53,25 +54,23 @@ type CTRFSummary struct {
 
 // CTRFTest is one test outcome.
 type CTRFTest struct {
-	Name     string          `json:"name"`
-	Status   string          `json:"status"`
-	Duration float64         `json:"duration"`
-	Suite    []string        `json:"suite,omitempty"`
-	Message  string          `json:"message,omitempty"`
-	Stdout   []string        `json:"stdout,omitempty"`
-	Extra    json.RawMessage `json:"extra,omitempty"`
+	Name     string         `json:"name"`
+	Status   string         `json:"status"`
+	Duration float64        `json:"duration"`
+	Suite    []string       `json:"suite,omitempty"`
+	Message  string         `json:"message,omitempty"`
+	Stdout   []string       `json:"stdout,omitempty"`
+	Extra    jsontext.Value `json:"extra,omitempty"`
 }
 
-// ParseCTRF decodes a CTRF report and checks its shape: reportFormat "CTRF" and
-// a known status on every test. It does not check the counts (see CountCTRF).
+// ParseCTRF decodes a CTRF report with the strict JSON reader (exact-case keys,
+// no duplicate or case-fold-equal keys) and checks its shape: reportFormat
+// "CTRF" and a known status on every test. It does not check the counts (see
+// CountCTRF).
 func ParseCTRF(b []byte) (*CTRFReport, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
 	var r CTRFReport
-	if err := dec.Decode(&r); err != nil {
+	if err := strictjson.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("CTRF: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("CTRF: trailing data after the JSON object")
 	}
 	if r.ReportFormat != "CTRF" {
 		return nil, fmt.Errorf("CTRF: reportFormat %q, want \"CTRF\"", r.ReportFormat)

@@ -1,14 +1,15 @@
 package schema
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/aicr/verify-evidence/internal/strictjson"
 )
 
 // Manifest is manifest.json: the inventory of every bundle file except
@@ -84,27 +85,24 @@ func (m *Manifest) Add(f ManifestFile) {
 }
 
 // Marshal serialises the manifest exactly as format v1 §2 requires:
-// json.MarshalIndent with two spaces, plus a trailing newline.
+// json.MarshalIndent with two spaces, plus a trailing newline (the v1-compatible
+// encoder, whose output is encoding/json's).
 func (m *Manifest) Marshal() ([]byte, error) {
-	b, err := json.MarshalIndent(m, "", "  ")
+	b, err := jsonv1.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("marshal manifest: %w", err)
 	}
 	return append(b, '\n'), nil
 }
 
-// ParseManifest decodes manifest.json and checks its own rules: supported
+// ParseManifest decodes manifest.json with the strict JSON reader and checks its own rules: supported
 // schemaVersion, entries sorted by path with no duplicates, well-formed digests,
 // non-negative sizes, and no uninventoried path listed. Paths are checked against
 // the archive path rules by the caller, which owns them.
 func ParseManifest(b []byte) (*Manifest, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
 	var m Manifest
-	if err := dec.Decode(&m); err != nil {
+	if err := strictjson.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("manifest.json: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("manifest.json: trailing data after the JSON object")
 	}
 	if err := CheckManifestVersion(m.SchemaVersion); err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ func FuzzPredicate(f *testing.F) {
 		if st, err := schema.ParseStatement(b); err == nil {
 			_ = schema.CheckStatementTypes(st)
 			_, _ = schema.StatementSubject(st)
-			_, _ = schema.PredicateJSON(st)
+			_, _ = schema.PredicateJSON(b)
 		}
 		err := v.Validate(b)
 		var se *schema.SchemaError

@@ -2,14 +2,19 @@ package schema
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	intoto "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/aicr/verify-evidence/internal/strictjson"
 )
 
 // URIs of format v1 (§4).
@@ -85,9 +90,27 @@ func StatementSubject(st *intoto.Statement) (Subject, error) {
 	return Subject{RecipeName: name, Digest: h}, nil
 }
 
+// Statement and subject keys (format v1 §4), exact case, and the protobuf field
+// names protojson also accepts for them, which the spec and jq do not.
+var (
+	statementKeys = []string{"_type", "subject", "predicateType", "predicate"}
+	subjectKeys   = []string{"name", "digest", "uri", "content", "downloadLocation", "mediaType", "annotations"}
+	protobufNames = map[string]string{
+		"type": "_type", "predicate_type": "predicateType",
+		"download_location": "downloadLocation", "media_type": "mediaType",
+	}
+)
+
 // ParseStatement decodes an in-toto Statement from JSON (the DSSE payload or
-// statement.intoto.json). Unknown fields are ignored; types are not checked here.
+// statement.intoto.json). Before protojson sees the bytes, the strict JSON
+// reader checks them (no duplicate or case-fold-equal keys at any depth, valid
+// UTF-8) and the Statement's and each subject's keys are checked by exact name:
+// a protobuf field name ("type", "predicate_type") or a case variant is refused
+// by name. Other unknown keys are ignored; types are not checked here.
 func ParseStatement(b []byte) (*intoto.Statement, error) {
+	if _, err := statementMembers(b); err != nil {
+		return nil, err
+	}
 	var st intoto.Statement
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("in-toto Statement: %w", err)
@@ -95,27 +118,83 @@ func ParseStatement(b []byte) (*intoto.Statement, error) {
 	return &st, nil
 }
 
-// PredicateJSON returns the predicate of st as compact JSON.
-func PredicateJSON(st *intoto.Statement) ([]byte, error) {
-	if st.GetPredicate() == nil {
-		return nil, errors.New("in-toto Statement: no predicate")
-	}
-	b, err := protojson.Marshal(st.GetPredicate())
+// statementMembers checks the raw keys of a Statement and returns its members
+// with the exact bytes of each value.
+func statementMembers(b []byte) (map[string]jsontext.Value, error) {
+	m, err := strictjson.Members(b)
 	if err != nil {
-		return nil, fmt.Errorf("in-toto Statement predicate: %w", err)
+		return nil, fmt.Errorf("in-toto Statement: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
-		return nil, fmt.Errorf("in-toto Statement predicate: %w", err)
+	if err := checkKeys(m, statementKeys, "in-toto Statement"); err != nil {
+		return nil, err
 	}
-	return buf.Bytes(), nil
+	if raw, ok := m["subject"]; ok && raw.Kind() == '[' {
+		var subs []jsontext.Value
+		if err := strictjson.Unmarshal(raw, &subs); err != nil {
+			return nil, fmt.Errorf("in-toto Statement subject: %w", err)
+		}
+		for i, sub := range subs {
+			if sub.Kind() != '{' {
+				continue // protojson refuses it
+			}
+			sm, err := strictjson.Members(sub)
+			if err != nil {
+				return nil, fmt.Errorf("in-toto Statement subject[%d]: %w", i, err)
+			}
+			if err := checkKeys(sm, subjectKeys, fmt.Sprintf("in-toto Statement subject[%d]", i)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
 }
 
-// DecodePredicate decodes predicate JSON into a Predicate. Call it after schema
-// validation: it does not repeat the schema's rules.
+// checkKeys refuses a key that is a protobuf field name or a case variant of
+// one of the known keys.
+func checkKeys(m map[string]jsontext.Value, known []string, what string) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if want, ok := protobufNames[k]; ok {
+			return fmt.Errorf("%s: key %s is a protobuf field name; the JSON key is %s", what, strconv.Quote(k), strconv.Quote(want))
+		}
+		for _, want := range known {
+			if k != want && strictjson.FoldKey(k) == strictjson.FoldKey(want) {
+				return fmt.Errorf("%s: key %s differs from %s only by letter case", what, strconv.Quote(k), strconv.Quote(want))
+			}
+		}
+	}
+	return nil
+}
+
+// PredicateJSON returns the exact bytes of the predicate of a Statement given as
+// JSON (the bytes that were signed), after the same checks as ParseStatement.
+// The schema validates these bytes and DecodePredicate decodes these bytes: no
+// re-encoding between them.
+func PredicateJSON(statement []byte) ([]byte, error) {
+	m, err := statementMembers(statement)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := m["predicate"]
+	if !ok || p.Kind() == 'n' {
+		return nil, errors.New("in-toto Statement: no predicate")
+	}
+	if p.Kind() != '{' {
+		return nil, errors.New("in-toto Statement: predicate is not a JSON object")
+	}
+	return p, nil
+}
+
+// DecodePredicate decodes predicate JSON into a Predicate with the strict JSON
+// reader. Call it after schema validation, on the same bytes: it does not repeat
+// the schema's rules.
 func DecodePredicate(b []byte) (*Predicate, error) {
 	var p Predicate
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := strictjson.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("predicate: %w", err)
 	}
 	return &p, nil
@@ -128,12 +207,12 @@ func NewStatement(p *Predicate) ([]byte, error) {
 	if p.Recipe.Name == "" || !IsHex64(p.Recipe.Digest) {
 		return nil, fmt.Errorf("statement: predicate recipe name %q / digest %q not set", p.Recipe.Name, p.Recipe.Digest)
 	}
-	pj, err := json.Marshal(p)
+	pj, err := jsonv1.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("statement: %w", err)
 	}
 	var pm map[string]any
-	if err := json.Unmarshal(pj, &pm); err != nil {
+	if err := strictjson.Unmarshal(pj, &pm); err != nil {
 		return nil, fmt.Errorf("statement: %w", err)
 	}
 	ps, err := structpb.NewStruct(pm)
@@ -159,7 +238,7 @@ func NewStatement(p *Predicate) ([]byte, error) {
 	// protojson output whitespace is deliberately unstable; compact it so the
 	// same predicate always gives the same bytes.
 	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
+	if err := jsonv1.Compact(&buf, b); err != nil {
 		return nil, fmt.Errorf("statement: %w", err)
 	}
 	return buf.Bytes(), nil

@@ -92,7 +92,7 @@ func TestNewStatementRoundTrip(t *testing.T) {
 	if sub.RecipeName != p.Recipe.Name || sub.Digest != p.Recipe.Digest {
 		t.Errorf("subject %+v", sub)
 	}
-	pj, err := schema.PredicateJSON(st)
+	pj, err := schema.PredicateJSON(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +130,10 @@ func TestNewStatementDeterministic(t *testing.T) {
 func TestNewStatementReproducesShippedPayload(t *testing.T) {
 	for _, name := range exampleNames {
 		payload := examplePayload(t, name)
-		st, err := schema.ParseStatement(payload)
-		if err != nil {
+		if _, err := schema.ParseStatement(payload); err != nil {
 			t.Fatal(err)
 		}
-		pj, err := schema.PredicateJSON(st)
+		pj, err := schema.PredicateJSON(payload)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,8 +263,7 @@ func TestParseStatementRejectsNonJSON(t *testing.T) {
 			t.Errorf("%q accepted", in)
 		}
 	}
-	st := mustStatement(t, `{"_type":"https://in-toto.io/Statement/v1"}`)
-	if _, err := schema.PredicateJSON(st); err == nil {
+	if _, err := schema.PredicateJSON([]byte(`{"_type":"https://in-toto.io/Statement/v1"}`)); err == nil {
 		t.Error("PredicateJSON of a Statement without predicate succeeded")
 	}
 }
