@@ -40,8 +40,9 @@ func TestVerifyCmdCertificateRequirements(t *testing.T) {
 		"--certificate-build-signer-uri", vtIdentity,
 		"--certificate-build-trigger", "workflow_dispatch", "--certificate-build-trigger", "push",
 		"--certificate-runner-environment", "github-hosted", "--format", "json"}
-	m := vtJSON(t, vtRun(t, vtPinned(vtH100, meets...)...).stdout)
-	if c := vtCheck(t, m, "identity"); c["status"] != "passed" || !strings.Contains(c["detail"].(string), "runnerEnvironment github-hosted") {
+	out := vtRun(t, vtPinned(vtH100, meets...)...).stdout
+	m := vtJSON(t, out)
+	if c := vtCheck(t, m, "identity"); c["status"] != "passed" || !strings.Contains(c["detail"].(string), "shows what the policy requires") || !strings.Contains(out, "runnerEnvironment github-hosted, buildTrigger workflow_dispatch or push") {
 		t.Errorf("identity check %v, want passed with the requirements named", c)
 	}
 	if sig, _ := m["signature"].(map[string]any); sig["allowed"] != true || sig["class"] != "command-line" {

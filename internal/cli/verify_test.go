@@ -203,7 +203,7 @@ func TestVerifyCmdAllowAnySigner(t *testing.T) {
 func TestVerifyCmdUnanchoredRegexpIsUsageError(t *testing.T) {
 	r := vtRun(t, "verify", vtH100, "--trusted-root", vtRoot, "--certificate-oidc-issuer", vtIssuer,
 		"--certificate-identity-regexp", `https://github\.com/acme-gpu/.*`).want(t, cli.ExitUsage)
-	r.mentions(t, "stderr", "not anchored", `^https://github\\.com/acme-gpu/.*$`)
+	r.mentions(t, "stderr", "not anchored", "`^https://github\\.com/acme-gpu/.*$`")
 	if r.stdout != "" {
 		t.Errorf("a usage error wrote a report: %q", r.stdout)
 	}

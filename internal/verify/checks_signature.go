@@ -94,7 +94,7 @@ func (v *Verifier) checkIdentity(res *Result, st *state) {
 				c.Detail += fmt.Sprintf(" (%s)", d.Label)
 			}
 			if d.Requires != "" {
-				c.Detail += "; its certificate meets the required " + d.Requires
+				c.Detail += "; its certificate shows what the policy requires"
 				c.Rows = append(c.Rows, Row{Key: "required", Value: d.Requires})
 			}
 		}

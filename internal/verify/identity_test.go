@@ -75,7 +75,7 @@ maintainers:
 		if c.Status != verify.StatusPassed || res.Signature.Class != string(policy.ClassMaintainer) || res.Signature.Label != "acme-ci" {
 			t.Fatalf("identity %s: %s (class %q)", c.Status, c.Detail, res.Signature.Class)
 		}
-		if !strings.Contains(c.Detail, "sourceRepositoryIdentifier 812345678") {
+		if r := rowValue(c, "required"); !strings.Contains(c.Detail, "shows what the policy requires") || !strings.Contains(r, "sourceRepositoryIdentifier 812345678") {
 			t.Errorf("detail %q does not say what the certificate was required to show", c.Detail)
 		}
 	})
@@ -149,4 +149,13 @@ func TestIdentityReusableWorkflowNeedsTheCaller(t *testing.T) {
 	if res.Signature.Class != "action inputs" || !strings.Contains(c.Detail, "trusted as action inputs") {
 		t.Errorf("class %q, detail %q: want the action-inputs label", res.Signature.Class, c.Detail)
 	}
+}
+
+func rowValue(c verify.Check, key string) string {
+	for _, r := range c.Rows {
+		if r.Key == key {
+			return r.Value
+		}
+	}
+	return ""
 }
