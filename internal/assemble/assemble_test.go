@@ -223,7 +223,7 @@ func TestBuildManifestAndPredicate(t *testing.T) {
 	if err != nil || sub.RecipeName != exampleName || sub.Digest != b.Predicate.Recipe.Digest {
 		t.Errorf("subject %+v %v", sub, err)
 	}
-	pj, err := schema.PredicateJSON(st)
+	pj, err := schema.PredicateJSON(b.Statement)
 	if err != nil {
 		t.Fatal(err)
 	}

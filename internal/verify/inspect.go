@@ -109,6 +109,7 @@ func (v *Verifier) mode() string {
 type state struct {
 	contents   *archive.Contents
 	statement  *intoto.Statement
+	payload    []byte // the Statement's exact JSON bytes (the DSSE payload)
 	stmtSource string
 	subject    schema.Subject
 	recipe     *schema.CanonicalRecipe
@@ -205,17 +206,18 @@ func (v *Verifier) checkStatement(res *Result, st *state) {
 	c := Check{Name: CheckStatement, Title: titles[CheckStatement], Verdict: VerdictInvalid}
 	var err error
 	if st.sigResult != nil {
-		st.statement, st.stmtSource = st.sigResult.Statement, SourceVerified
+		st.statement, st.payload, err = verifiedStatement(st.sigBundle)
+		st.stmtSource = SourceVerified
 	} else if v.mode() == "verify" {
 		c.Status, c.Detail = StatusSkipped, "not run: no verified Statement (see Signature)"
 		res.add(c)
 		return
 	} else if att, ok := st.contents.Document(schema.FileAttestation); ok {
-		st.statement, err = unverifiedStatement(att)
+		st.statement, st.payload, err = unverifiedStatement(att)
 		st.stmtSource = SourceAttestation
 	} else if raw, ok := st.contents.Document(schema.FileStatement); ok {
 		st.statement, err = schema.ParseStatement(raw)
-		st.stmtSource = SourceUnsigned
+		st.payload, st.stmtSource = raw, SourceUnsigned
 	} else {
 		err = fmt.Errorf("bundle has neither %s nor %s", schema.FileAttestation, schema.FileStatement)
 	}
@@ -290,7 +292,7 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 		c.Status, c.Detail = StatusFailed, err.Error()
 		res.add(c)
 	}
-	pj, err := schema.PredicateJSON(st.statement)
+	pj, err := schema.PredicateJSON(st.payload)
 	if err != nil {
 		fail(err)
 		return

@@ -14,6 +14,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/aicr/verify-evidence/internal/strictjson"
 )
 
 // SignatureOptions are the production verifier options: one SCT, one
@@ -48,15 +50,29 @@ func VerifySigstoreBundle(sb *bundle.Bundle, artifact sgverify.ArtifactPolicyOpt
 // Unknown JSON fields are ignored (forward compatibility); the bundle's own
 // rules (media type, inclusion proof for v0.2+, …) are enforced by sigstore-go.
 func LoadSigstoreBundle(b []byte) (*bundle.Bundle, error) {
-	var pb protobundle.Bundle
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, &pb); err != nil {
-		return nil, fmt.Errorf("attestation is not a Sigstore bundle: %w", err)
+	pb, err := parseSigstoreBundle(b)
+	if err != nil {
+		return nil, err
 	}
-	sb, err := bundle.NewBundle(&pb)
+	sb, err := bundle.NewBundle(pb)
 	if err != nil {
 		return nil, fmt.Errorf("attestation: %w", err)
 	}
 	return sb, nil
+}
+
+// parseSigstoreBundle decodes a Sigstore bundle with protojson after the strict
+// JSON check (no duplicate or case-fold-equal keys, valid UTF-8), so that jq's
+// .dsseEnvelope.payload and protojson's envelope are the same one.
+func parseSigstoreBundle(b []byte) (*protobundle.Bundle, error) {
+	if err := strictjson.Check(b); err != nil {
+		return nil, fmt.Errorf("attestation is not a Sigstore bundle: %w", err)
+	}
+	var pb protobundle.Bundle
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, &pb); err != nil {
+		return nil, fmt.Errorf("attestation is not a Sigstore bundle: %w", err)
+	}
+	return &pb, nil
 }
 
 // verifySignature checks the Sigstore bundle against the trusted material, with

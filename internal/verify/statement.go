@@ -6,7 +6,7 @@ import (
 
 	intoto "github.com/in-toto/attestation/go/v1"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
-	"google.golang.org/protobuf/encoding/protojson"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
 
 	"github.com/aicr/verify-evidence/internal/schema"
 )
@@ -18,20 +18,41 @@ const (
 	SourceVerified    = "attestation.intoto.jsonl (verified DSSE payload)"
 )
 
+// verifiedStatement reads the Statement out of the DSSE envelope whose signature
+// sigstore-go verified: the same payload bytes, read with the strict Statement
+// reader (sigstore-go's own protojson decoding accepts protobuf field names and
+// is not used). It returns the Statement and its exact JSON bytes.
+func verifiedStatement(sb *bundle.Bundle) (*intoto.Statement, []byte, error) {
+	if sb == nil || sb.Bundle == nil {
+		return nil, nil, errors.New("no verified Sigstore bundle")
+	}
+	return envelopeStatement(sb.Bundle)
+}
+
 // unverifiedStatement reads the Statement out of a Sigstore bundle's DSSE
 // envelope without checking any signature. Inspect uses it to show what the
-// bundle claims; verify reads the Statement only from sigstore-go's result.
-func unverifiedStatement(attestation []byte) (*intoto.Statement, error) {
-	var pb protobundle.Bundle
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(attestation, &pb); err != nil {
-		return nil, fmt.Errorf("attestation is not a Sigstore bundle: %w", err)
+// bundle claims; verify reads the Statement only from the verified envelope.
+// It returns the Statement and its exact JSON bytes.
+func unverifiedStatement(attestation []byte) (*intoto.Statement, []byte, error) {
+	pb, err := parseSigstoreBundle(attestation)
+	if err != nil {
+		return nil, nil, err
 	}
+	return envelopeStatement(pb)
+}
+
+func envelopeStatement(pb *protobundle.Bundle) (*intoto.Statement, []byte, error) {
 	env := pb.GetDsseEnvelope()
 	if env == nil {
-		return nil, errors.New("attestation carries no DSSE envelope")
+		return nil, nil, errors.New("attestation carries no DSSE envelope")
 	}
 	if env.GetPayloadType() != schema.PayloadTypeInToto {
-		return nil, fmt.Errorf("DSSE payloadType %q, want %s", env.GetPayloadType(), schema.PayloadTypeInToto)
+		return nil, nil, fmt.Errorf("DSSE payloadType %q, want %s", env.GetPayloadType(), schema.PayloadTypeInToto)
 	}
-	return schema.ParseStatement(env.GetPayload())
+	payload := env.GetPayload()
+	st, err := schema.ParseStatement(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, payload, nil
 }

@@ -1,13 +1,16 @@
 package verify
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/aicr/verify-evidence/internal/strictjson"
 )
 
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+// jsonUnmarshal is the strict JSON reader (internal/strictjson): every JSON the
+// verdict reads goes through it.
+func jsonUnmarshal(b []byte, v any) error { return strictjson.Unmarshal(b, v) }
 
 // short abbreviates a hex digest (with or without its "sha256:" prefix) for one-line messages.
 func short(d string) string {
