@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -270,10 +271,24 @@ func evidenceCell(row Row) string {
 	var lines []string
 	switch f, c := factOf(res, verify.CheckCTRF); f {
 	case factVerified, factFailing:
+		reported := map[string]bool{}
 		for _, p := range res.Phases {
-			lines = append(lines, fmt.Sprintf("%s %s\u00a0%d/%d", phaseMark(p), Text(p.Phase), p.Passed, p.Passed+p.Failed+p.Pending+p.Other))
+			reported[p.Phase] = true
+			line := fmt.Sprintf("%s %s\u00a0%d/%d", phaseMark(p), Text(p.Phase), p.Passed, p.Passed+p.Failed+p.Pending+p.Other)
+			if p.Skipped > 0 {
+				line += fmt.Sprintf(", %d skipped", p.Skipped)
+			}
+			if c, ok := coverageOf(res, p.Phase); ok && len(c.Missing) > 0 {
+				line += fmt.Sprintf(" · %d/%d checks tested", len(c.Covered), len(c.Declared))
+			}
+			lines = append(lines, line)
 		}
-		if len(res.Phases) == 0 {
+		for _, c := range res.Coverage {
+			if !reported[c.Phase] {
+				lines = append(lines, "❌ "+Text(c.Phase)+": no report")
+			}
+		}
+		if len(lines) == 0 {
 			lines = append(lines, "❌ no test results")
 		}
 	case factBroken:
@@ -292,6 +307,16 @@ func evidenceCell(row Row) string {
 		lines = append(lines, "hardware not verified")
 	}
 	return strings.Join(lines, "<br>")
+}
+
+// coverageOf returns the coverage of phase, when the verifier computed it.
+func coverageOf(res *verify.Result, phase string) (schema.PhaseCoverage, bool) {
+	for _, c := range res.Coverage {
+		if c.Phase == phase {
+			return c, true
+		}
+	}
+	return schema.PhaseCoverage{}, false
 }
 
 // checkOutcome says in two words what became of a check that did not pass.
@@ -403,6 +428,37 @@ func writePhases(b *strings.Builder, res *verify.Result) {
 		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %d |\n", Text(p.Phase), p.Passed, p.Failed, p.Skipped, p.Pending, p.Other)
 	}
 	b.WriteString("\n")
+	writeCoverage(b, res)
+}
+
+// writeCoverage writes, per phase the recipe declares, which declared checks
+// have a test of that name and which have none.
+func writeCoverage(b *strings.Builder, res *verify.Result) {
+	if len(res.Coverage) == 0 {
+		return
+	}
+	b.WriteString("Coverage (checks the recipe declares, with a test of that name):\n\n| phase | tested | untested |\n|---|---|---|\n")
+	for _, c := range res.Coverage {
+		untested := "—"
+		if len(c.Missing) > 0 {
+			untested = codeList(c.Missing)
+		}
+		tested := fmt.Sprintf("%d of %d", len(c.Covered), len(c.Declared))
+		if len(c.Declared) == 0 {
+			tested = "no checks declared"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s |\n", Text(c.Phase), tested, untested)
+	}
+	b.WriteString("\n")
+}
+
+// codeList writes names as code, comma-separated.
+func codeList(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = Code(n)
+	}
+	return strings.Join(out, ", ")
 }
 
 // sortedRows puts the rows that need attention first: invalid, undecided, failing, missing, passed.

@@ -157,8 +157,11 @@ func parsePage(src string) (*page, error) {
 }
 
 func textOf(n *html.Node) string {
-	if n.Type == html.TextNode {
+	switch {
+	case n.Type == html.TextNode:
 		return n.Data
+	case n.Type == html.ElementNode && n.Data == "br":
+		return " "
 	}
 	var b strings.Builder
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -238,4 +241,35 @@ func firstDiff(a, b []string) string {
 		}
 	}
 	return ""
+}
+
+// tableCells returns the text of every cell of every table in rendered HTML:
+// tables, then rows (the header row first), then cells.
+func tableCells(t testing.TB, src string) [][][]string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables [][][]string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			switch n.Data {
+			case "table":
+				tables = append(tables, nil)
+			case "tr":
+				tables[len(tables)-1] = append(tables[len(tables)-1], nil)
+			case "td", "th":
+				rows := tables[len(tables)-1]
+				rows[len(rows)-1] = append(rows[len(rows)-1], strings.Join(strings.Fields(textOf(n)), " "))
+				return
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return tables
 }
