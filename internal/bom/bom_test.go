@@ -107,3 +107,27 @@ func TestSummarizeRejects(t *testing.T) {
 		}
 	}
 }
+
+// cyclonedx-go decodes with encoding/json, which folds keys: "Components" or
+// "componentſ" beside "components" would give it another list than jq's
+// .components. The strict reader refuses such a BOM, so the count the verdict
+// uses is the one jq sees.
+func TestSummarizeRefusesFoldedKeys(t *testing.T) {
+	top := "\"components\": [\n    {" // the top-level list, not metadata's
+	for name, doc := range map[string]string{
+		"fold-equal components":   strings.Replace(nested, top, "\"componentſ\": [], "+top, 1),
+		"case variant components": strings.Replace(nested, top, "\"Components\": [], "+top, 1),
+		"case variant after":      strings.Replace(nested, "\"name\": \"b\"}\n  ]", "\"name\": \"b\"}\n  ], \"Components\": []", 1),
+		"lone case variant":       strings.Replace(nested, top, "\"Components\": [\n    {", 1),
+		"duplicate components":    strings.Replace(nested, top, "\"components\": [], "+top, 1),
+		"fold-equal specVersion":  strings.Replace(nested, `"specVersion": "1.6"`, `"specVersion": "1.6", "SpecVersion": "1.4"`, 1),
+		"nested duplicate":        strings.Replace(nested, `"name": "b"`, `"name": "b", "name": "c"`, 1),
+		"nested fold-equal":       strings.Replace(nested, `"name": "b"`, `"name": "b", "Name": "c"`, 1),
+	} {
+		if s, err := bom.Summarize([]byte(doc)); err == nil {
+			t.Errorf("%s: accepted as %+v", name, s)
+		} else if !strings.Contains(err.Error(), "bom.cdx.json") || strings.ContainsAny(err.Error(), "\n\r") {
+			t.Errorf("%s: error %q does not name the file on one line", name, err)
+		}
+	}
+}
