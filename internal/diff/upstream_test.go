@@ -18,7 +18,7 @@ import (
 
 // upstream returns the upstream recipes/ tree as a head tree (paths
 // "recipes/...") and the example resolved recipes by name.
-func upstream(t *testing.T) (MapTree, map[string]string) {
+func upstream(t testing.TB) (MapTree, map[string]string) {
 	t.Helper()
 	root := testutil.SharedTestdata(t, "aicr-upstream")
 	tree := MapTree{}
