@@ -474,3 +474,75 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// Issue 8, finding 1: a resolved recipe is named by its file. One whose
+// metadata.name claims another recipe's name is refused (reported, never
+// named by that claim), so it cannot route another recipe's bundle.
+func TestPlanResolvedRecipeClaimingAnotherName(t *testing.T) {
+	decoy := "kind: RecipeResult\nmetadata:\n  name: kind-training\ncriteria:\n  service: kind\n"
+	tree := newTree(map[string]string{bK: bundle, "recipes/decoy.yaml": decoy})
+	p, err := NewPlan([]Change{mod(bK), add("recipes/decoy.yaml")}, tree, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := exported(p)
+	want := Plan{
+		Items: []Item{{RecipeName: "kind-training", RecipePath: kindP, BundlePath: bK, BundleChanged: true,
+			Reason: "evidence bundle modified; verified against the recipe at the PR head, which this PR does not change"}},
+		Missing: []Item{{RecipeName: "decoy", RecipePath: "recipes/decoy.yaml", BundlePath: "recipes/evidence/decoy/evidence-bundle.tar.gz", RecipeChanged: true,
+			Reason: `recipe added (it cannot be read: "recipes/decoy.yaml": metadata.name "kind-training" is not the file name "decoy": a resolved recipe (kind RecipeResult) is named by its file; remove metadata.name or make it the file name)`}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("plan:\n%s\nwant:\n%s", showPlan(got), showPlan(want))
+	}
+}
+
+// Two changed recipe files for one bundle: each would claim it, and only the
+// first was checked against it.
+func TestPlanTwoFilesClaimOneBundle(t *testing.T) {
+	tree := newTree(map[string]string{bK: bundle, "recipes/other/kind-training.yaml": resolvedH100})
+	_, err := NewPlan([]Change{mod(kindP), add("recipes/other/kind-training.yaml")}, tree, Config{})
+	want := `plan: recipe name "kind-training" is defined by more than one file at the PR head: "recipes/resolved/kind-training.yaml" and "recipes/other/kind-training.yaml"`
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %s", err, want)
+	}
+}
+
+// CheckBundleRecipe holds every item to one rule: the bundle names the item's
+// recipe and lies in that recipe's folder, also when Resolve routed it there.
+func TestCheckBundleRecipe(t *testing.T) {
+	orphan := "recipes/evidence/nothing/evidence-bundle.tar.gz"
+	tree := newTree(map[string]string{orphan: bundle, bK: bundle})
+	p, err := NewPlan([]Change{add(orphan), mod(bK)}, tree, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Resolve(orphan, "kind-training"); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Items) != 2 {
+		t.Fatalf("items: %s", showPlan(exported(p)))
+	}
+	var own, routed Item
+	for _, it := range p.Items {
+		if it.BundlePath == bK {
+			own = it
+		} else {
+			routed = it
+		}
+	}
+	for _, tc := range []struct {
+		it   Item
+		name string
+		want string
+	}{
+		{own, "kind-training", ""},
+		{own, "h100-eks-training", `the bundle is evidence for recipe "h100-eks-training", not "kind-training"`},
+		{routed, "kind-training", `the bundle is evidence for recipe "kind-training" but lies at "recipes/evidence/nothing/evidence-bundle.tar.gz", not at "recipes/evidence/kind-training/evidence-bundle.tar.gz": move it`},
+	} {
+		err := p.CheckBundleRecipe(tc.it, tc.name)
+		if (err == nil) != (tc.want == "") || (err != nil && err.Error() != tc.want) {
+			t.Errorf("%s named %q: %v, want %q", tc.it.BundlePath, tc.name, err, tc.want)
+		}
+	}
+}
