@@ -13,8 +13,18 @@
 // evidence.
 //
 // Evidence lives at <EvidenceDir>/<recipe-name>/<BundleName>. A recipe's name
-// is its metadata.name (kind RecipeMetadata, an AICR overlay) or, for any other
-// recipe (kind RecipeResult, a resolved recipe), its file name without .yaml.
+// is its metadata.name (kind RecipeMetadata, an AICR overlay, which AICR
+// indexes by that name) or, for any other recipe (kind RecipeResult, a
+// resolved recipe), its file name without .yaml; a resolved recipe whose
+// metadata.name is not its file name is unreadable, never named by either.
+// This one rule names recipes everywhere, and [Plan.CheckBundleRecipe] holds
+// every verified bundle to it: the bundle names the item's recipe and lies in
+// that recipe's folder.
+//
+// When the changed files alone decide the plan (resolved recipes changed
+// with their own bundles, nothing removed), the planner does not list and
+// read the head tree; that shortcut gives the plan the full index gives
+// (tested differentially over AICR's recipe tree).
 //
 // The rules, after upstream AICR's PR workflow (R1-R4):
 //
