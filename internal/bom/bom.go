@@ -32,7 +32,7 @@ type head struct {
 func read(b []byte) (*head, *cdx.BOM, error) {
 	var h head
 	if err := strictjson.Unmarshal(b, &h); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", schema.FileBOM, err)
+		return nil, nil, fmt.Errorf("%s: not CycloneDX JSON: %w", schema.FileBOM, err)
 	}
 	if h.BOMFormat != "CycloneDX" {
 		return nil, nil, fmt.Errorf("%s: bomFormat %q, want \"CycloneDX\"", schema.FileBOM, h.BOMFormat)

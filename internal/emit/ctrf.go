@@ -1,11 +1,13 @@
 package emit
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/aicr/verify-evidence/internal/schema"
+	"github.com/aicr/verify-evidence/internal/strictjson"
 )
 
 // ctrfOmitted are the per-test fields minimal redaction drops: free text and
@@ -24,37 +26,57 @@ func CTRFRedactionRules() []string {
 }
 
 // RedactCTRF drops the free-text fields of every test from a CTRF report and
-// re-encodes it deterministically. Unknown fields are kept. The report must be
-// valid CTRF (schema.ParseCTRF) before and after.
+// re-encodes it deterministically: keys sorted, strings in their shortest
+// escaping, numbers written exactly as read, two-space indentation and a final
+// newline. Unknown fields are kept. The report is read with the same strict
+// reader the verifier uses (schema.ParseCTRF) and must be valid CTRF before and
+// after.
 func RedactCTRF(report []byte) ([]byte, error) {
 	if _, err := schema.ParseCTRF(report); err != nil {
 		return nil, err
 	}
-	var doc map[string]any
-	dec := json.NewDecoder(bytes.NewReader(report))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
+	doc, err := strictjson.Members(report)
+	if err != nil {
 		return nil, fmt.Errorf("CTRF: %w", err)
 	}
-	results, _ := doc["results"].(map[string]any)
+	results, err := strictjson.Members(doc["results"])
+	if err != nil {
+		return nil, fmt.Errorf("CTRF results: %w", err)
+	}
 	delete(results, "environment")
-	tests, _ := results["tests"].([]any)
-	for _, t := range tests {
-		if m, ok := t.(map[string]any); ok {
-			for _, f := range ctrfOmitted {
-				delete(m, f)
-			}
+	var tests []map[string]jsontext.Value
+	if raw, ok := results["tests"]; ok {
+		if err := strictjson.Unmarshal(raw, &tests); err != nil {
+			return nil, fmt.Errorf("CTRF results.tests: %w", err)
 		}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
+	for _, t := range tests {
+		for _, f := range ctrfOmitted {
+			delete(t, f)
+		}
+	}
+	if tests != nil {
+		if results["tests"], err = json.Marshal(tests); err != nil {
+			return nil, fmt.Errorf("CTRF: %w", err)
+		}
+	}
+	if doc["results"], err = json.Marshal(results); err != nil {
 		return nil, fmt.Errorf("CTRF: %w", err)
 	}
-	if _, err := schema.ParseCTRF(buf.Bytes()); err != nil {
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("CTRF: %w", err)
+	}
+	v := jsontext.Value(out)
+	if err := v.Canonicalize(jsontext.CanonicalizeRawInts(false), jsontext.CanonicalizeRawFloats(false)); err != nil {
+		return nil, fmt.Errorf("CTRF: %w", err)
+	}
+	if err := v.Indent(jsontext.WithIndent("  ")); err != nil {
+		return nil, fmt.Errorf("CTRF: %w", err)
+	}
+	v = append(v, '\n')
+	if _, err := schema.ParseCTRF(v); err != nil {
 		return nil, fmt.Errorf("redacted CTRF: %w", err)
 	}
-	return buf.Bytes(), nil
+	return v, nil
 }

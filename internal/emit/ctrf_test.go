@@ -25,10 +25,10 @@ var secretsInLogs = []string{"corp-secret", "ip-10-42-7-19", "ip-10-42-9-201", "
 // mixedReport has every status, with free text on each test.
 const mixedReport = `{"reportFormat":"CTRF","specVersion":"0.0.0",
  "results":{"tool":{"name":"t"},
-  "summary":{"tests":5,"passed":1,"failed":1,"skipped":1,"pending":1,"other":1,"start":1795168800123,"stop":9007199254740993},
+  "summary":{"tests":5,"passed":1,"failed":1,"skipped":1,"pending":1,"other":1,"start":1795168800123,"stop":1795168800999},
   "tests":[
    {"name":"a","status":"passed","duration":1.25,"message":"m","stdout":["o"],"stderr":["e"],"trace":"tr"},
-   {"name":"b","status":"failed","duration":2,"message":"boom on node-7","extra":{"stdout":"kept","n":12345678901234567890}},
+   {"name":"b","status":"failed","duration":2,"message":"boom on node-7","extra":{"stdout":"kept","n":12345678901234567890,"m":9007199254740993}},
    {"name":"c","status":"skipped","duration":0,"stderr":["x"]},
    {"name":"d","status":"pending","duration":0,"trace":"t"},
    {"name":"e","status":"other","duration":0,"suite":["s","u"],"rawStatus":"timedOut"}]}}`
@@ -192,6 +192,9 @@ func TestRedactCTRFRejectsInvalid(t *testing.T) {
 		"not CTRF":       `{"reportFormat":"JUnit","results":{"tool":{"name":"t"},"summary":{},"tests":[]}}`,
 		"unknown status": `{"reportFormat":"CTRF","results":{"tool":{"name":"t"},"summary":{"tests":1},"tests":[{"name":"a","status":"ok"}]}}`,
 		"trailing data":  `{"reportFormat":"CTRF","results":{"tool":{"name":"t"},"summary":{},"tests":[]}} {}`,
+		// The verifier's strict reader: encoding/json would read "ſtatus" as status.
+		"fold-equal status": `{"reportFormat":"CTRF","results":{"tool":{"name":"t"},"summary":{"tests":1,"passed":1},"tests":[{"name":"a","status":"failed","ſtatus":"passed"}]}}`,
+		"case variant":      `{"reportFormat":"CTRF","results":{"tool":{"name":"t"},"summary":{"tests":1,"passed":1},"tests":[{"name":"a","Status":"passed"}]}}`,
 	} {
 		if out, err := emit.RedactCTRF([]byte(in)); err == nil {
 			t.Errorf("%s: accepted, gave %s", name, out)
