@@ -72,7 +72,3 @@ func matchGlob(pattern, name string) bool {
 	}
 	return match(0, 0)
 }
-
-// MatchGlob reports whether name matches a recipe glob (path.Match per
-// segment, "**" any number of segments), as Config.RecipeGlobs are matched.
-func MatchGlob(pattern, name string) bool { return matchGlob(pattern, name) }
