@@ -319,6 +319,16 @@ func coverageOf(res *verify.Result, phase string) (schema.PhaseCoverage, bool) {
 	return schema.PhaseCoverage{}, false
 }
 
+// checkStatus is the status cell of a check. A check that passed after one
+// found the bundle invalid or could not decide ran on input that did not
+// verify: it is not marked ✅.
+func checkStatus(c verify.Check, afterFailure bool) string {
+	if afterFailure && c.Status == verify.StatusPassed {
+		return "➖ passed, input not verified"
+	}
+	return statusIcon[c.Status] + " " + string(c.Status)
+}
+
 // checkOutcome says in two words what became of a check that did not pass.
 func checkOutcome(c verify.Check) string {
 	if c.Status == verify.StatusError {
@@ -375,8 +385,10 @@ func details(row Row) string {
 		writeSigner(&b, res)
 		writePhases(&b, res)
 		b.WriteString("| # | check | status | detail |\n|---:|---|---|---|\n")
+		failed := false
 		for i, c := range res.Checks {
-			fmt.Fprintf(&b, "| %d | %s | %s %s | %s |\n", i+1, Text(c.Title), statusIcon[c.Status], c.Status, Text(c.Detail))
+			fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", i+1, Text(c.Title), checkStatus(c, failed), Text(c.Detail))
+			failed = failed || c.Status == verify.StatusFailed && c.Verdict != verify.VerdictFailing || c.Status == verify.StatusError
 		}
 		b.WriteString("\n")
 	}

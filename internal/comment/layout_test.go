@@ -53,6 +53,9 @@ func TestSummaryTableLayout(t *testing.T) {
 	if strings.Contains(bad[3], "✅") || !strings.Contains(bad[3], "hardware not verified") || !strings.Contains(bad[3], "test results: failed verification") {
 		t.Errorf("evidence of the invalid bundle: %q", bad[3])
 	}
+	if !strings.Contains(md, "| 10 | Fingerprint and criteria | ➖ passed, input not verified |") {
+		t.Error("the invalid bundle's fingerprint check is marked verified in its details")
+	}
 	if !strings.Contains(md, "Test results as the predicate states them — **not verified**") {
 		t.Error("the invalid bundle's phases are not labelled not verified in its details")
 	}
