@@ -48,4 +48,31 @@ fi
 export VERIFY_EVIDENCE_NPM="$NPM_FIXTURES"
 # --- end npm test fixtures ---
 
+# --- comment rendering (internal/comment) ---
+# cmark-gfm (GitHub's Markdown implementation) renders every comment beside
+# goldmark; headless Chromium lays the comment out at 800 px with GitHub's
+# stylesheet (npm github-markdown-css, pinned). Installed with apt-get when
+# missing; without them those tests skip, except under CI=true, where they fail.
+COMMENT_TOOLS=()
+command -v cmark-gfm >/dev/null 2>&1 || COMMENT_TOOLS+=(cmark-gfm)
+command -v chromium >/dev/null 2>&1 || COMMENT_TOOLS+=(chromium fonts-noto-color-emoji)
+if [ ${#COMMENT_TOOLS[@]} -gt 0 ]; then
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  echo "scripts/test.sh: installing ${COMMENT_TOOLS[*]} with apt-get (one time)" >&2
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${COMMENT_TOOLS[@]}" >/dev/null; }; then
+    echo "scripts/test.sh: could not install ${COMMENT_TOOLS[*]}; the comment rendering tests will be skipped" >&2
+    [ "${CI:-}" != "true" ] || exit 1
+  fi
+fi
+MARKDOWN_CSS_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/verify-evidence/github-markdown-css
+export VERIFY_EVIDENCE_MARKDOWN_CSS="$MARKDOWN_CSS_DIR/package/github-markdown-light.css"
+if [ ! -f "$VERIFY_EVIDENCE_MARKDOWN_CSS" ]; then
+  if mkdir -p "$MARKDOWN_CSS_DIR" && (cd "$MARKDOWN_CSS_DIR" && npm pack github-markdown-css@5.9.0 --silent >/dev/null &&
+    tar xzf github-markdown-css-5.9.0.tgz); then :; else
+    echo "scripts/test.sh: could not fetch github-markdown-css; the comment layout test will be skipped" >&2
+    [ "${CI:-}" != "true" ] || exit 1
+  fi
+fi
+# --- end comment rendering ---
+
 go test -count=1 -timeout 30m "$@" ./...

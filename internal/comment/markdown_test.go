@@ -53,6 +53,18 @@ func cmarkHTML(md string) (string, error) {
 	return string(out), nil
 }
 
+// needTool skips the test when the program is not installed, except under
+// CI=true, where its absence is a failure (scripts/test.sh installs it).
+func needTool(t testing.TB, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed (CI=true requires it; scripts/test.sh installs it with apt-get)", name)
+		}
+		t.Skipf("%s is not installed (apt-get install -y %s); skipping", name, name)
+	}
+}
+
 // renderers returns goldmark and, when installed, cmark-gfm (GitHub's own
 // implementation). Without cmark-gfm the test still runs with goldmark and says so.
 func renderers(t testing.TB) []renderer {
@@ -197,9 +209,15 @@ type shape struct {
 // texts. It returns goldmark's page.
 func checkRendered(t testing.TB, md string, want shape) *page {
 	t.Helper()
+	return checkRenderedBy(t, renderers(t), md, want)
+}
+
+// checkRenderedBy is checkRendered with the given renderers.
+func checkRenderedBy(t testing.TB, rs []renderer, md string, want shape) *page {
+	t.Helper()
 	var first *page
 	var firstName string
-	for _, r := range renderers(t) {
+	for _, r := range rs {
 		out, err := r.render(md)
 		if err != nil {
 			t.Fatal(err)
