@@ -329,6 +329,11 @@ func checkStatus(c verify.Check, afterFailure bool) string {
 	return statusIcon[c.Status] + " " + string(c.Status)
 }
 
+// brokeBundle says whether c found the bundle invalid or could not decide.
+func brokeBundle(c verify.Check) bool {
+	return c.Status == verify.StatusError || c.Status == verify.StatusFailed && c.Verdict != verify.VerdictFailing
+}
+
 // checkOutcome says in two words what became of a check that did not pass.
 func checkOutcome(c verify.Check) string {
 	if c.Status == verify.StatusError {
@@ -388,7 +393,7 @@ func details(row Row) string {
 		failed := false
 		for i, c := range res.Checks {
 			fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", i+1, Text(c.Title), checkStatus(c, failed), Text(c.Detail))
-			failed = failed || c.Status == verify.StatusFailed && c.Verdict != verify.VerdictFailing || c.Status == verify.StatusError
+			failed = failed || brokeBundle(c)
 		}
 		b.WriteString("\n")
 	}

@@ -156,17 +156,21 @@ func TestReportStructure(t *testing.T) {
 		Phases:    []verify.PhaseInfo{{Phase: hostile[6], Passed: 3}},
 		Checks: []verify.Check{
 			{Name: "archive", Title: "Archive safety", Status: verify.StatusPassed, Detail: "ok"},
-			{Name: "manifest", Title: "Manifest and files", Status: verify.StatusFailed, Detail: hostile[0], Rows: []verify.Row{{Key: "problem", Value: hostile[11]}}},
+			{Name: "manifest", Title: "Manifest and files", Status: verify.StatusFailed, Verdict: verify.VerdictInvalid, Detail: hostile[0], Rows: []verify.Row{{Key: "problem", Value: hostile[11]}}},
+			{Name: "ctrf", Title: "Test results (CTRF)", Status: verify.StatusPassed, Detail: "ok"},
 		},
 	}
 	var buf bytes.Buffer
 	if err := comment.WriteReport(&buf, res); err != nil {
 		t.Fatal(err)
 	}
-	// Two tables (phases, checks): 2 header rows, 1 phase, 2 checks; one heading; no link.
-	p := checkRendered(t, buf.String(), shape{Tables: 2, Rows: 5, Headings: 1})
+	// Two tables (phases, checks): 2 header rows, 1 phase, 3 checks; one heading; no link.
+	p := checkRendered(t, buf.String(), shape{Tables: 2, Rows: 6, Headings: 1})
 	if !slices.Contains(p.Texts, "❌ invalid — Manifest: "+hostile[3]) {
 		t.Errorf("verdict line missing: %q", p.Texts)
+	}
+	if !slices.Contains(p.Texts, "➖ passed, input not verified") {
+		t.Errorf("a check after the failed one is marked verified: %q", p.Texts)
 	}
 	if !slices.Contains(p.Texts, "Test results as the predicate states them — not verified:") {
 		t.Errorf("the phases of an invalid bundle must say they are not verified: %q", p.Texts)

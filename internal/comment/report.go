@@ -53,12 +53,14 @@ func WriteReport(w io.Writer, res *verify.Result) error {
 	}
 	writePhases(&b, res)
 	b.WriteString("| # | check | status | detail |\n|---:|---|---|---|\n")
+	failed := false
 	for i, c := range res.Checks {
 		detail := Text(c.Detail)
 		for _, r := range c.Rows {
 			detail += "<br>" + Text(r.Key) + ": " + Text(r.Value)
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s %s | %s |\n", i+1, Text(c.Title), statusIcon[c.Status], c.Status, detail)
+		fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", i+1, Text(c.Title), checkStatus(c, failed), detail)
+		failed = failed || brokeBundle(c)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
