@@ -32,17 +32,20 @@ const encoded = "\\`*_{}[]()<>#!|~&:$"
 // Characters with Markdown or HTML meaning become numeric character
 // references, line breaks and tabs become spaces, control and format characters
 // (bidi overrides) become U+FFFD, and the result is one line. The first
-// character is always a reference unless it is a letter, so the text cannot
-// start a list, a heading underline or a code block. "@" is followed by a
+// character is a reference unless it is a letter or a digit, and so is the
+// dot after leading digits, so the text cannot start a list, a heading
+// underline or a code block. "@" is followed by a
 // zero-width space so that "@org/team" mentions nobody and "a@b.example" is no
 // mail link; ":" and the dot of "www." are encoded so that no URL becomes a link.
 func Text(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
 	prev := []rune{0, 0, 0}
-	first := true
+	first, digits := true, true // at the first character; only digits so far
 	for _, r := range s {
 		www := r == '.' && strings.EqualFold(string(prev), "www")
+		listMarker := r == '.' && digits && !first
+		digits = digits && r >= '0' && r <= '9'
 		prev = append(prev[1:], r)
 		switch {
 		case r == '\n' || r == '\r' || r == '\t' || unicode.In(r, unicode.Zl, unicode.Zp):
@@ -53,7 +56,7 @@ func Text(s string) string {
 		switch {
 		case r == '@':
 			b.WriteString("&#64;&#8203;")
-		case www || strings.ContainsRune(encoded, r) || (first && !unicode.IsLetter(r)):
+		case www || listMarker || strings.ContainsRune(encoded, r) || (first && !unicode.IsLetter(r) && !unicode.IsDigit(r)):
 			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
 		default:
 			b.WriteRune(r)

@@ -36,6 +36,8 @@ var hostile = []string{
 	"# heading",
 	"- item",
 	"1. item",
+	"10) ten",
+	"2026.11 release",
 	"===",
 	"---",
 	"    indented code",
