@@ -31,6 +31,21 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
+// ErrAmbiguous is matched (errors.Is) by every refusal of a document that is
+// valid JSON but that readers could read differently: duplicate or fold-equal
+// keys, a key matching a field only by letter case, an integer beyond ±2^53.
+var ErrAmbiguous = errors.New("JSON that readers could read differently")
+
+// ambiguous is a one-line refusal that matches ErrAmbiguous.
+type ambiguous struct{ msg string }
+
+func (e *ambiguous) Error() string        { return e.msg }
+func (e *ambiguous) Is(target error) bool { return target == ErrAmbiguous }
+
+func ambiguousf(format string, args ...any) error {
+	return &ambiguous{msg: fmt.Sprintf(format, args...)}
+}
+
 // Check reports whether b is one strict JSON value: valid UTF-8, nothing after
 // the value, and no object with two keys equal under Unicode simple case
 // folding (exact duplicates included). The error is one line and names the key
@@ -168,7 +183,7 @@ func (w *walker) object(t reflect.Type) error {
 		name := tok.String()
 		fold := FoldKey(name)
 		if prev, dup := seen[fold]; dup {
-			return fmt.Errorf("duplicate key %s at %s (equal to %s under case folding: readers disagree on which one counts)", strconv.Quote(name), where(ptr), strconv.Quote(prev))
+			return ambiguousf("duplicate key %s at %s (equal to %s under case folding: readers disagree on which one counts)", strconv.Quote(name), where(ptr), strconv.Quote(prev))
 		}
 		seen[fold] = name
 		sub := elem
@@ -176,7 +191,7 @@ func (w *walker) object(t reflect.Type) error {
 			f, exact := fs.exact[name]
 			if !exact {
 				if want, ok := fs.folded[fold]; ok {
-					return fmt.Errorf("key %s at %s differs from %s only by letter case", strconv.Quote(name), where(ptr), strconv.Quote(want))
+					return ambiguousf("key %s at %s differs from %s only by letter case", strconv.Quote(name), where(ptr), strconv.Quote(want))
 				}
 			}
 			sub = f
@@ -217,12 +232,12 @@ func checkExactInteger(lit string, at jsontext.Pointer) error {
 	if err != nil {
 		var ne *strconv.NumError
 		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
-			return fmt.Errorf("integer %s at %s is out of range", lit, where(at))
+			return ambiguousf("integer %s at %s is out of range", lit, where(at))
 		}
 		return nil
 	}
 	if n > maxExactInteger || n < -maxExactInteger {
-		return fmt.Errorf("integer %s at %s is beyond ±2^53, where readers that use doubles (jq, JavaScript) read another number", lit, where(at))
+		return ambiguousf("integer %s at %s is beyond ±2^53, where readers that use doubles (jq, JavaScript) read another number", lit, where(at))
 	}
 	return nil
 }
@@ -304,7 +319,7 @@ func syntaxError(err error) error {
 	var se *jsontext.SyntacticError
 	if errors.As(err, &se) {
 		if errors.Is(se.Err, jsontext.ErrDuplicateName) {
-			return fmt.Errorf("duplicate key %s at %s", strconv.Quote(se.JSONPointer.LastToken()), where(se.JSONPointer.Parent()))
+			return ambiguousf("duplicate key %s at %s", strconv.Quote(se.JSONPointer.LastToken()), where(se.JSONPointer.Parent()))
 		}
 		msg := strings.TrimPrefix(se.Err.Error(), "jsontext: ")
 		if se.JSONPointer != "" {

@@ -2,6 +2,7 @@ package strictjson_test
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -52,6 +53,12 @@ func TestUnmarshalRefuses(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) || strings.ContainsAny(err.Error(), "\n\r") {
 				t.Errorf("error %q does not say %q on one line", err, tt.want)
+			}
+			// Valid JSON that readers could read differently is ErrAmbiguous;
+			// broken JSON and type errors are not.
+			notAmbiguous := map[string]bool{"invalid UTF-8": true, "byte order mark": true, "NaN": true, "trailing data": true, "truncated": true, "fraction for an integer": true}
+			if got := errors.Is(err, strictjson.ErrAmbiguous); got == notAmbiguous[tt.name] {
+				t.Errorf("errors.Is(%v, ErrAmbiguous) = %v", err, got)
 			}
 		})
 	}
