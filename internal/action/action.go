@@ -258,9 +258,9 @@ func (r *Runner) verifier(ctx context.Context, t Target) (*verify.Verifier, erro
 		tr, err := trust.FromTUF(ctx, "")
 		cfg.Trust, cfg.TrustError = tr, err
 	}
-	pol, err := policy.FromFlags(r.In.Issuers, r.In.IdentityRegexps)
+	pol, err := policy.FromPins(r.In.Pins())
 	if err != nil {
-		return nil, fmt.Errorf("inputs certificate-oidc-issuer/certificate-identity-regexp: %w", err)
+		return nil, err
 	}
 	if b, err := r.policyBytes(ctx, t); err != nil {
 		return nil, err
@@ -272,6 +272,7 @@ func (r *Runner) verifier(ctx context.Context, t Target) (*verify.Verifier, erro
 		pol = policy.Merge(pol, fp)
 	}
 	cfg.Policy = pol
+	cfg.RequireFullCoverage = pol.RequiresFullCoverage()
 	return verify.New(cfg)
 }
 

@@ -518,3 +518,35 @@ func TestActionBundleSubstitutionWithDecoy(t *testing.T) {
 		})
 	}
 }
+
+// A signer pinned through the action's inputs, with a certificate-extension
+// requirement: the comment labels it "action inputs", and a requirement the
+// certificate does not meet makes the bundle invalid.
+func TestActionPinnedSignerInputs(t *testing.T) {
+	pin := map[string]string{
+		"policy":                            "no-signers.yaml",
+		"certificate-oidc-issuer":           "https://token.actions.githubusercontent.com",
+		"certificate-identity-regexp":       `^https://github\.com/acme-gpu/recipe-evidence/\.github/workflows/evidence\.yml@refs/heads/main$`,
+		"certificate-source-repository-ref": "refs/heads/main",
+	}
+	srv := newServer(t)
+	srv.Fake.AddPR(e2eRepo, githubtest.PR{Number: 31, HeadSHA: sha('3'), BaseSHA: sha('b')}, h100Files(t))
+	// A policy file that trusts someone else: only the inputs can trust the example's signer.
+	noSigners := map[string][]byte{"no-signers.yaml": []byte("schemaVersion: \"1.0\"\npartners:\n  - issuer: https://token.actions.githubusercontent.com\n    identityPattern: ^https://github\\.com/someone-else/x/\\.github/workflows/e\\.yml@refs/heads/main$\n")}
+	r := runAction(t, srv, prEvent(t, srv, 31, sha('3'), ""), "pull_request", pin, noSigners)
+	cs := stickyComments(srv, 31)
+	if r.code != 0 || r.outputs["verdict"] != "passed" || len(cs) != 1 {
+		t.Fatalf("exit %d, outputs %v, %d comments\n%s", r.code, r.outputs, len(cs), r.stdout)
+	}
+	if !strings.Contains(cs[0].Body, "action inputs") || strings.Contains(cs[0].Body, "command-line") {
+		t.Errorf("the comment does not label the signer as pinned through the action's inputs:\n%s", cs[0].Body)
+	}
+
+	pin["certificate-source-repository-ref"] = "refs/heads/release"
+	srv2 := newServer(t)
+	srv2.Fake.AddPR(e2eRepo, githubtest.PR{Number: 32, HeadSHA: sha('4'), BaseSHA: sha('b')}, h100Files(t))
+	r2 := runAction(t, srv2, prEvent(t, srv2, 32, sha('4'), ""), "pull_request", pin, noSigners)
+	if r2.code != 1 || r2.outputs["verdict"] != "invalid" {
+		t.Fatalf("a certificate that does not meet the pinned ref: exit %d, outputs %v\n%s", r2.code, r2.outputs, r2.stdout)
+	}
+}

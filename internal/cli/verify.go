@@ -142,7 +142,7 @@ func runVerify(ctx context.Context, args []string, stdio IO) int {
 	if err != nil {
 		return usage(err)
 	}
-	cfg := verify.Config{Policy: pol, MaxAge: o.maxAge.d, RequireFullCoverage: o.fullCoverage}
+	cfg := verify.Config{Policy: pol, MaxAge: o.maxAge.d, RequireFullCoverage: o.fullCoverage || pol.RequiresFullCoverage()}
 	if o.trustedRoot != "" {
 		tr, err := trust.FromFile(o.trustedRoot)
 		if err != nil && !errors.Is(err, trust.ErrUnavailable) {
