@@ -105,7 +105,11 @@ func WriteText(w io.Writer, res *verify.Result) error {
 		}
 	}
 	if len(res.Phases) > 0 {
-		b.WriteString("\nPhases (as the predicate states them):\n")
+		if res.Verdict == verify.VerdictInvalid || res.Verdict == verify.VerdictError {
+			b.WriteString("\nPhases (as the predicate states them; not verified: the bundle did not verify):\n")
+		} else {
+			b.WriteString("\nPhases (as the predicate states them):\n")
+		}
 		for _, p := range res.Phases {
 			fmt.Fprintf(&b, "  %-12s passed %d, failed %d, skipped %d, pending %d, other %d\n", p.Phase, p.Passed, p.Failed, p.Skipped, p.Pending, p.Other)
 		}

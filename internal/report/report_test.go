@@ -113,6 +113,20 @@ func TestTextReportPassedInspectSaysSignatureNotChecked(t *testing.T) {
 	}
 }
 
+// The phases of a bundle that failed verification are what its predicate
+// claims, and the report says they are not verified (issue 8).
+func TestTextReportInvalidPhasesNotVerified(t *testing.T) {
+	res := &verify.Result{Bundle: "b.tar.gz", Mode: "verify", Verdict: verify.VerdictInvalid, Summary: "Test results (CTRF): digest mismatch",
+		Phases: []verify.PhaseInfo{{Phase: "deployment", Passed: 4}}}
+	var buf bytes.Buffer
+	if err := report.Write(&buf, report.FormatText, res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "Phases (as the predicate states them; not verified: the bundle did not verify):") {
+		t.Errorf("the phases of an invalid bundle read as verified:\n%s", buf.String())
+	}
+}
+
 func TestJSONReportRoundTrips(t *testing.T) {
 	res := hostileResult()
 	var buf bytes.Buffer
