@@ -9,77 +9,20 @@ import (
 	"encoding/json"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aicr/verify-evidence/internal/testutil"
 )
 
 // repoRoot is where the documented commands run: paths in the spec are relative to it.
 const repoRoot = ".."
 
-// thirdPartyScript returns the two shell blocks of spec §10: the variables and the
-// verification script between the third-party-verification markers.
-func thirdPartyScript(t *testing.T) (vars, script string) {
-	t.Helper()
-	spec, err := os.ReadFile("bundle-format.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(spec)
-	const begin, end = "<!-- third-party-verification:begin -->", "<!-- third-party-verification:end -->"
-	i, j := strings.Index(text, begin), strings.Index(text, end)
-	sec := strings.Index(text, "## 10. Verifying without this project")
-	if i < 0 || j < i || sec < 0 || sec > i {
-		t.Fatal("bundle-format.md: §10 or its third-party-verification markers are missing")
-	}
-	script = shellBlock(t, text[i+len(begin):j])
-	before := text[sec:i]
-	k := strings.LastIndex(before, "```sh\n")
-	if k < 0 {
-		t.Fatal("bundle-format.md §10: no variables block before the script")
-	}
-	vars = shellBlock(t, before[k:])
-	return vars, script
-}
+func needTools(t *testing.T) { testutil.NeedThirdPartyTools(t) }
 
-func shellBlock(t *testing.T, s string) string {
-	t.Helper()
-	start := strings.Index(s, "```sh\n")
-	if start < 0 {
-		t.Fatalf("no ```sh block in %q", s[:min(len(s), 80)])
-	}
-	body := s[start+len("```sh\n"):]
-	stop := strings.Index(body, "```")
-	if stop < 0 {
-		t.Fatal("unterminated ```sh block")
-	}
-	return body[:stop]
-}
-
-func needTools(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"cosign", "jq", "tar", "sha256sum", "base64", "bash"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not on PATH; .ci/run installs cosign (scripts/test.sh) and the others come with the machine", tool)
-			}
-			t.Skipf("%s is not on PATH (run scripts/test.sh, which installs cosign v3.1.3)", tool)
-		}
-	}
-}
-
-// runDocumented runs the documented variables block, then the test's overrides,
-// then the documented script, from the repository root.
 func runDocumented(t *testing.T, overrides string) (string, error) {
-	t.Helper()
-	vars, script := thirdPartyScript(t)
-	cmd := exec.Command("bash", "-c", vars+"\n"+overrides+"\n"+script)
-	cmd.Dir = repoRoot
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "HOME="+home, "TMPDIR="+t.TempDir())
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return testutil.RunThirdParty(t, overrides)
 }
 
 func TestThirdPartyVerification(t *testing.T) {

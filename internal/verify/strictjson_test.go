@@ -16,6 +16,16 @@ import (
 
 func TestStrictJSONBundles(t *testing.T) {
 	fx := tamperSetup(t)
+	for _, c := range strictJSONCases() {
+		t.Run(c.name, func(t *testing.T) {
+			res := c.run(t, fx)
+			tamperAssert(t, res, c.verdict, c.check, c.detail)
+		})
+	}
+}
+
+// strictJSONCases are the signed bundles of findings 5 and 6.
+func strictJSONCases() []tamperCase {
 	statementMap := func(t *testing.T, files map[string][]byte) map[string]any {
 		t.Helper()
 		var st map[string]any
@@ -24,7 +34,7 @@ func TestStrictJSONBundles(t *testing.T) {
 		}
 		return st
 	}
-	for _, c := range []tamperCase{
+	return []tamperCase{
 		{
 			// A failed test that also says "ſtatus": "passed" (U+017F): encoding/json
 			// read it as passed, jq and CTRF viewers as failed. Summary, predicate
@@ -81,10 +91,5 @@ func TestStrictJSONBundles(t *testing.T) {
 			},
 			verdict: verify.VerdictInvalid, check: verify.CheckStatement, detail: `key "predicate_type" is a protobuf field name; the JSON key is "predicateType"`,
 		},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			res := c.run(t, fx)
-			tamperAssert(t, res, c.verdict, c.check, c.detail)
-		})
 	}
 }
