@@ -18,6 +18,8 @@ const (
 	// NoteUnrecognisedOS: OS.release.ID is not one of the known distributions;
 	// the value is the trimmed, ASCII-lowercased ID.
 	NoteUnrecognisedOS = "unrecognised-os"
+	// NoteNoGPUNodes: the snapshot counts no GPU node, so it shows no accelerator.
+	NoteNoGPUNodes = "no-gpu-nodes"
 )
 
 // Rules names a version of the fingerprint and criteria-match rules (format v1
@@ -113,8 +115,67 @@ func (rules Rules) ComputeFromSnapshot(s *Snapshot) schema.Fingerprint {
 	return fp
 }
 
-// accelerator derives the accelerator and gpuModel dimensions.
+// accelerator derives the accelerator and gpuModel dimensions. Under Current
+// the GPU model and the GPU feature discovery labels must agree (every product
+// in either names one SKU; otherwise multi-gpu), and a snapshot that counts no
+// GPU node shows no accelerator (note no-gpu-nodes), whatever a model string
+// says.
 func (rules Rules) accelerator(s *Snapshot, r readings) (acc, model *schema.Dimension) {
+	if rules == First {
+		return rules.firstAccelerator(s, r)
+	}
+	var products []string
+	var src string
+	for _, f := range []field{r.gpuModel, r.gpuProducts} {
+		raw, ok := readString(s, f)
+		if !ok {
+			continue
+		}
+		listed := splitList(raw)
+		if len(listed) == 0 {
+			continue
+		}
+		if model == nil {
+			src = f.source()
+			model = &schema.Dimension{Value: raw, Source: src}
+		}
+		products = append(products, listed...)
+	}
+	if model == nil {
+		return nil, nil
+	}
+	if n := readCount(s, r.gpuNodeCount); n != nil && n.Value == 0 {
+		return &schema.Dimension{Source: r.gpuNodeCount.source(), Note: NoteNoGPUNodes}, model
+	}
+	return rules.skuOf(products, src), model
+}
+
+// skuOf names the one SKU all products name, or a note.
+func (rules Rules) skuOf(products []string, src string) *schema.Dimension {
+	first, several, unknown := "", false, false
+	for _, p := range products {
+		sku, ok := rules.ParseGPUSKU(p)
+		switch {
+		case !ok:
+			unknown = true
+		case first == "":
+			first = sku
+		case sku != first:
+			several = true
+		}
+	}
+	switch {
+	case first == "":
+		return &schema.Dimension{Source: src, Note: NoteUnknownSKU}
+	case several || unknown:
+		return &schema.Dimension{Source: src, Note: NoteMultiGPU}
+	}
+	return &schema.Dimension{Value: first, Source: src}
+}
+
+// firstAccelerator is the accelerator rule of the first emitters: the model,
+// or when it is absent the labels, alone.
+func (rules Rules) firstAccelerator(s *Snapshot, r readings) (acc, model *schema.Dimension) {
 	for _, f := range []field{r.gpuModel, r.gpuProducts} {
 		raw, ok := readString(s, f)
 		if !ok {
@@ -125,28 +186,7 @@ func (rules Rules) accelerator(s *Snapshot, r readings) (acc, model *schema.Dime
 			continue
 		}
 		src := f.source()
-		model = &schema.Dimension{Value: raw, Source: src}
-		first, several, unknown := "", false, false
-		for _, p := range products {
-			sku, ok := rules.ParseGPUSKU(p)
-			switch {
-			case !ok:
-				unknown = true
-			case first == "":
-				first = sku
-			case sku != first:
-				several = true
-			}
-		}
-		switch {
-		case first == "":
-			acc = &schema.Dimension{Source: src, Note: NoteUnknownSKU}
-		case several || unknown:
-			acc = &schema.Dimension{Source: src, Note: NoteMultiGPU}
-		default:
-			acc = &schema.Dimension{Value: first, Source: src}
-		}
-		return acc, model
+		return rules.skuOf(products, src), &schema.Dimension{Value: raw, Source: src}
 	}
 	return nil, nil
 }

@@ -165,12 +165,27 @@ func TestComputeAccelerator(t *testing.T) {
 			&schema.Dimension{Value: "h200", Source: model}, &schema.Dimension{Value: "NVIDIA H200 NVL", Source: model}},
 		{"GH200 is not h200", snapshotYAML(gpu("NVIDIA GH200 480GB")),
 			&schema.Dimension{Value: "gh200", Source: model}, &schema.Dimension{Value: "NVIDIA GH200 480GB", Source: model}},
-		{"model wins over the label", snapshotYAML(gpu("NVIDIA H100 80GB HBM3"), topo("NVIDIA-H200")),
+		// The model and the labels must agree: a model that contradicts the labels
+		// shows no one accelerator (adversarial review: an H100 model string over
+		// H800 nodes passed as h100).
+		{"model contradicting the label", snapshotYAML(gpu("NVIDIA H100 80GB HBM3"), topo("NVIDIA-H200")),
+			&schema.Dimension{Source: model, Note: "multi-gpu"}, &schema.Dimension{Value: "NVIDIA H100 80GB HBM3", Source: model}},
+		{"H100 model over H800 labels", snapshotYAML(gpu("NVIDIA H100 80GB HBM3"), topo("NVIDIA-H800")),
+			&schema.Dimension{Source: model, Note: "multi-gpu"}, &schema.Dimension{Value: "NVIDIA H100 80GB HBM3", Source: model}},
+		{"model agreeing with the label", snapshotYAML(gpu("NVIDIA H100 80GB HBM3"), topo("NVIDIA-H100-80GB-HBM3")),
 			&schema.Dimension{Value: "h100", Source: model}, &schema.Dimension{Value: "NVIDIA H100 80GB HBM3", Source: model}},
-		{"unknown model does not fall back", snapshotYAML(gpu("NVIDIA Q9000"), topo("NVIDIA-H100-80GB-HBM3")),
+		{"unknown model beside a known label", snapshotYAML(gpu("NVIDIA Q9000"), topo("NVIDIA-H100-80GB-HBM3")),
+			&schema.Dimension{Source: model, Note: "multi-gpu"}, &schema.Dimension{Value: "NVIDIA Q9000", Source: model}},
+		{"unknown model alone", snapshotYAML(gpu("NVIDIA Q9000")),
 			&schema.Dimension{Source: model, Note: "unknown-sku"}, &schema.Dimension{Value: "NVIDIA Q9000", Source: model}},
-		{"H800 is known", snapshotYAML(gpu("NVIDIA H800"), topo("NVIDIA-H100-80GB-HBM3")),
+		{"H800 is known", snapshotYAML(gpu("NVIDIA H800"), topo("NVIDIA-H800")),
 			&schema.Dimension{Value: "h800", Source: model}, &schema.Dimension{Value: "NVIDIA H800", Source: model}},
+		// A snapshot that counts no GPU node shows no accelerator, whatever the
+		// model string (adversarial review: gpu-node-count 0 passed as h100).
+		{"no GPU nodes", snapshotYAML(gpu("NVIDIA H100 80GB HBM3"), measurementYAML("NodeTopology", "summary", "gpu-node-count: 0")),
+			&schema.Dimension{Source: "NodeTopology.summary.gpu-node-count", Note: "no-gpu-nodes"}, &schema.Dimension{Value: "NVIDIA H100 80GB HBM3", Source: model}},
+		{"GPU nodes counted", snapshotYAML(gpu("NVIDIA H100 80GB HBM3"), measurementYAML("NodeTopology", "summary", "gpu-node-count: 2")),
+			&schema.Dimension{Value: "h100", Source: model}, &schema.Dimension{Value: "NVIDIA H100 80GB HBM3", Source: model}},
 		{"label when the model is absent", snapshotYAML(topo("NVIDIA-GB200")),
 			&schema.Dimension{Value: "gb200", Source: products}, &schema.Dimension{Value: "NVIDIA-GB200", Source: products}},
 		{"label when the model is blank", snapshotYAML(gpu("''"), topo("NVIDIA-H100-80GB-HBM3")),
