@@ -237,7 +237,8 @@ func rowWord(row comment.Row) string {
 // Neutralize makes untrusted text safe for the job log: one line, and no "::"
 // that the runner could read as a workflow command.
 func Neutralize(s string) string {
-	return strings.ReplaceAll(OneLine(s), "::", ":\u200b:")
+	s = strings.ReplaceAll(OneLine(s), "::", ":\u200b:")
+	return strings.ReplaceAll(s, "##[", "#\u200b#[")
 }
 
 // OneLine replaces line breaks and other control characters by spaces.

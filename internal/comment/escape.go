@@ -36,7 +36,9 @@ const encoded = "\\`*_{}[]()<>#!|~&:$"
 // dot after leading digits, so the text cannot start a list, a heading
 // underline or a code block. "@" is followed by a
 // zero-width space so that "@org/team" mentions nobody and "a@b.example" is no
-// mail link; ":" and the dot of "www." are encoded so that no URL becomes a link.
+// mail link, and so is "#" (and the "-" of "GH-" is preceded by one) so that
+// "#1", "GH-1" and "owner/repo#1" reference no issue: GitHub links those in
+// the rendered text, after entities are decoded; ":" and the dot of "www." are encoded so that no URL becomes a link.
 func Text(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
@@ -44,6 +46,7 @@ func Text(s string) string {
 	first, digits := true, true // at the first character; only digits so far
 	for _, r := range s {
 		www := r == '.' && strings.EqualFold(string(prev), "www")
+		ghDash := r == '-' && strings.EqualFold(string(prev[1:]), "gh")
 		listMarker := r == '.' && digits && !first
 		digits = digits && r >= '0' && r <= '9'
 		prev = append(prev[1:], r)
@@ -56,6 +59,10 @@ func Text(s string) string {
 		switch {
 		case r == '@':
 			b.WriteString("&#64;&#8203;")
+		case r == '#':
+			b.WriteString("&#35;&#8203;")
+		case ghDash:
+			b.WriteString("&#8203;-")
 		case www || listMarker || strings.ContainsRune(encoded, r) || (first && !unicode.IsLetter(r) && !unicode.IsDigit(r)):
 			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
 		default:

@@ -2,6 +2,7 @@ package comment_test
 
 import (
 	"bytes"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -54,7 +55,8 @@ var hostile = []string{
 }
 
 // visible is how a reader sees s after escaping: one line, control and format
-// characters replaced, a zero-width space after "@", spaces collapsed.
+// characters replaced, a zero-width space after "@" and "#" and before the "-"
+// of "GH-", spaces collapsed.
 func visible(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
@@ -65,8 +67,14 @@ func visible(s string) string {
 		}
 		return r
 	}, s)
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "@", "@\u200b")), " ")
+	s = strings.NewReplacer("@", "@\u200b", "#", "#\u200b").Replace(s)
+	s = ghDash.ReplaceAllString(s, "$1\u200b-")
+	return strings.Join(strings.Fields(s), " ")
 }
+
+// ghDash is the "-" of a "GH-" issue reference, which Text precedes with a
+// zero-width space.
+var ghDash = regexp.MustCompile(`([gG][hH])-`)
 
 // A place is where the templates put an escaped string.
 type place struct {
