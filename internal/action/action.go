@@ -449,25 +449,11 @@ func statementRecipeName(c *archive.Contents) string {
 		if !ok {
 			continue
 		}
+		read := schema.ParseStatement
 		if f == schema.FileAttestation {
-			sb, err := verify.LoadSigstoreBundle(b)
-			if err != nil {
-				continue
-			}
-			env, err := sb.Envelope()
-			if err != nil || env == nil {
-				continue
-			}
-			st, err := env.Statement()
-			if err != nil {
-				continue
-			}
-			if sub, err := schema.StatementSubject(st); err == nil {
-				return sub.RecipeName
-			}
-			continue
+			read = verify.ClaimedStatement
 		}
-		st, err := schema.ParseStatement(b)
+		st, err := read(b)
 		if err != nil {
 			continue
 		}

@@ -41,6 +41,14 @@ func unverifiedStatement(attestation []byte) (*intoto.Statement, []byte, error) 
 	return envelopeStatement(pb)
 }
 
+// ClaimedStatement reads the Statement a Sigstore bundle's DSSE envelope
+// carries, with the strict Statement reader, WITHOUT checking any signature:
+// for routing a bundle before it is verified, never for a verdict.
+func ClaimedStatement(attestation []byte) (*intoto.Statement, error) {
+	st, _, err := unverifiedStatement(attestation)
+	return st, err
+}
+
 func envelopeStatement(pb *protobundle.Bundle) (*intoto.Statement, []byte, error) {
 	env := pb.GetDsseEnvelope()
 	if env == nil {
