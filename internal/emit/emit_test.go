@@ -512,7 +512,9 @@ func TestNVMLReplayH200AgainstH100RecipeMismatch(t *testing.T) {
 	args := append(in.args(out), "--snapshot", k8sOnlySnapshot(t), "--nvml", "required")
 	data, _ := mustEmit(t, args, emit.Env{OpenGPU: nv.open})
 	_, pred := predicateOf(t, bundleFiles(t, data))
-	checkAcceleratorMismatch(t, pred, "h200")
+	// The emitting machine's NVML reads an H200 while the cluster's labels say
+	// H100: the evidence shows no one accelerator, which is no h100 either.
+	checkAcceleratorMismatch(t, pred, "multi-gpu")
 	res := inspect(t, data)
 	if res.Verdict != verify.VerdictFailing || !reflect.DeepEqual(failedChecks(res), []string{verify.CheckFingerprint}) {
 		t.Errorf("inspect: want failing with only the fingerprint check failed, got %s", describe(res))

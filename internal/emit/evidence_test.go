@@ -16,6 +16,7 @@ func TestEmitWarnsWhenTheEvidenceWillBeFailing(t *testing.T) {
 	in := copyInputs(t, h100Example)
 	// An H800 cluster against the h100 recipe ...
 	snap := strings.Replace(string(readFile(t, in.snapshot)), "model: NVIDIA H100 80GB HBM3", "model: NVIDIA H800", 1)
+	snap = strings.Replace(snap, "gpu-products: NVIDIA-H100-80GB-HBM3", "gpu-products: NVIDIA-H800", 1)
 	writeFile(t, in.snapshot, []byte(snap))
 	// ... a declared check without a test, and a declared phase without a report.
 	rec := strings.Replace(string(readFile(t, in.recipe)), "      - gpu-operator-ready\n", "      - gpu-operator-ready\n      - gpu-burn\n", 1)
