@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/aicr/verify-evidence/internal/schema"
 )
 
 // decodeSingleDocument parses b, which must hold exactly one YAML document of at
@@ -62,6 +64,9 @@ func checkDuplicateKeys(what string, root *yaml.Node) error {
 				}
 				if k.Kind != yaml.ScalarNode {
 					return fmt.Errorf("%s: line %d: a mapping key must be a scalar", what, n.Content[i].Line)
+				}
+				if err := schema.CheckKeyTag(k); err != nil {
+					return fmt.Errorf("%s: line %d: %w", what, n.Content[i].Line, err)
 				}
 				if first, dup := seen[k.Value]; dup {
 					return fmt.Errorf("%s: line %d: duplicate key %s (first at line %d)", what, n.Content[i].Line, quote(k.Value), first)

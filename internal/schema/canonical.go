@@ -65,6 +65,8 @@ var (
 	ErrComplexKey = errors.New("non-scalar mapping key")
 	// ErrMergeKey: a mapping holds a YAML merge key (`<<`).
 	ErrMergeKey = errors.New("merge key")
+	// ErrKeyTag: a mapping key's tag makes its value differ from its text.
+	ErrKeyTag = errors.New("mapping key that is not a plain string")
 	// ErrRecursiveAlias: an alias refers to a node that contains it.
 	ErrRecursiveAlias = errors.New("recursive alias")
 	// ErrRecipeUnstable: yaml.v3 cannot re-emit the recipe faithfully, i.e.
@@ -156,7 +158,9 @@ type CanonicalRecipe struct {
 //     sequence used as a key is ErrComplexKey. A merge key — a key tagged
 //     !!merge, which includes a plain `<<` — is ErrMergeKey, because merging
 //     would change the meaning of the recipe; a quoted "<<" is an ordinary
-//     string key.
+//     string key. A key with an explicit tag other than !!str, or a plain
+//     key that resolves to a type beyond str, int, bool, float and null, is
+//     ErrKeyTag: its decoded value would differ from its text.
 //  7. Sorting: the pairs of every mapping are sorted by the key's scalar
 //     value, compared byte by byte (Go string order), whatever the key's
 //     style or tag.
@@ -407,6 +411,22 @@ func (c *recipeCanonicalizer) buildNode(n *yaml.Node, depth int) (canonBuilt, er
 	return res, nil
 }
 
+// CheckKeyTag refuses a scalar mapping key whose value a YAML decoder would
+// read as something other than its text: an explicit tag other than !!str
+// (`!!binary Y3JpdGVyaWE=:` decodes to "criteria"), or a plain key that resolves
+// to a type beyond the core scalars (a timestamp). Readers that look keys up by
+// their text, and every other reader, then see the same keys.
+func CheckKeyTag(k *yaml.Node) error {
+	tag := k.ShortTag()
+	switch {
+	case k.Style&yaml.TaggedStyle != 0 && tag != "!!str":
+		return fmt.Errorf("%v: key %s has the tag %s", ErrKeyTag, recipeQuoteKey(k.Value), recipeQuoteKey(k.Tag))
+	case tag != "!!str" && tag != "!!int" && tag != "!!bool" && tag != "!!float" && tag != "!!null" && tag != "!!merge":
+		return fmt.Errorf("%v: key %s reads as %s", ErrKeyTag, recipeQuoteKey(k.Value), tag)
+	}
+	return nil
+}
+
 // sortRecipeMapping checks the keys of mapping orig, whose canonical children are
 // kv (key, value, key, value, …), and returns kv with its pairs sorted by key.
 func sortRecipeMapping(orig *yaml.Node, kv []*yaml.Node) ([]*yaml.Node, error) {
@@ -422,6 +442,9 @@ func sortRecipeMapping(orig *yaml.Node, kv []*yaml.Node) ([]*yaml.Node, error) {
 			return nil, recipeErr(ErrComplexKey, line, "%v (%s) at line %d", ErrComplexKey, recipeKindName(k), line)
 		case k.Tag == "!!merge":
 			return nil, recipeErr(ErrMergeKey, line, "%v %q at line %d is not allowed", ErrMergeKey, k.Value, line)
+		}
+		if err := CheckKeyTag(k); err != nil {
+			return nil, recipeErr(ErrKeyTag, line, "%v at line %d", err, line)
 		}
 		pairs = append(pairs, pair{key: k, value: kv[i+1], line: line})
 	}
