@@ -342,63 +342,91 @@ func (r *Runner) verifyItem(ctx context.Context, head *headTree, plan *diff.Plan
 		row.Detail = "the bundle names no recipe"
 	}
 	if prRecipe != nil {
-		row.Match = r.crossCheck(ctx, plan, it, prRecipe, res.CanonicalRecipe)
-		if row.Match != nil && !row.Match.Match {
+		m, err := r.crossCheck(ctx, plan, it, prRecipe, res.CanonicalRecipe)
+		if err != nil {
+			// A failed read is not the PR's doing: could not decide.
+			row.Match = &comment.RecipeMatch{Kind: "error", Summary: err.Error()}
+			row.Verdict = row.Verdict.Worse(verify.VerdictError)
+			row.Detail = fmt.Sprintf("could not decide the recipe ↔ bundle check (retrying may help): %v", err)
+			return row
+		}
+		row.Match = m
+		if m != nil && !m.Match {
 			row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
 		}
 	}
 	return row
 }
 
-// crossCheck compares the PR's recipe with the bundle's.
-func (r *Runner) crossCheck(ctx context.Context, plan *diff.Plan, it diff.Item, prRecipe []byte, canon *schema.CanonicalRecipe) *comment.RecipeMatch {
+// crossCheck compares the PR's recipe with the bundle's. The error is an
+// infrastructure failure (a read of the workspace or the PR head failed):
+// the item is undecided, not invalid. Content the PR controls that cannot be
+// compared (malformed YAML, a broken chain) is a mismatch.
+func (r *Runner) crossCheck(ctx context.Context, plan *diff.Plan, it diff.Item, prRecipe []byte, canon *schema.CanonicalRecipe) (*comment.RecipeMatch, error) {
 	if canon == nil {
-		return &comment.RecipeMatch{Kind: "unreadable", Summary: "the bundle's recipe.yaml could not be read (see the checks)"}
+		return &comment.RecipeMatch{Kind: "unreadable", Summary: "the bundle's recipe.yaml could not be read (see the checks)"}, nil
 	}
-	if m := r.resolvedCheck(it, canon); m != nil {
-		return m
+	m, err := r.resolvedCheck(it, canon)
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		// The resolved recipe also names the files it uses by path only.
+		for _, d := range plan.ChangedInputs(it.RecipePath) {
+			m.Match = false
+			m.Differences = append(m.Differences, comment.Difference{Path: d.Path, PRSays: d.PRSays, BundleSays: d.BundleSays})
+		}
+		return m, nil
 	}
 	cc, err := plan.CheckRecipe(ctx, it.RecipePath, prRecipe, canon, "")
 	if err != nil {
-		return &comment.RecipeMatch{Kind: "error", Summary: err.Error()}
+		if diff.IsReadError(err) && !github.IsTooLarge(err) {
+			return nil, err
+		}
+		return &comment.RecipeMatch{Kind: "error", Summary: err.Error()}, nil
 	}
-	m := &comment.RecipeMatch{Kind: string(cc.Kind), Match: cc.Match, Summary: cc.Summary}
+	m = &comment.RecipeMatch{Kind: string(cc.Kind), Match: cc.Match, Summary: cc.Summary}
 	for _, d := range cc.Differences {
 		m.Differences = append(m.Differences, comment.Difference{Path: d.Path, PRSays: d.PRSays, BundleSays: d.BundleSays, SetBy: d.SetBy})
 	}
-	return m
+	return m, nil
 }
 
 // resolvedCheck compares the bundle's recipe with a recipe an earlier workflow
 // step resolved with AICR's own resolver into resolved-recipes-dir. That folder
 // is read from the workflow's workspace, never from the PR: a PR must not be
 // able to supply the resolved recipe its bundle is compared with.
-func (r *Runner) resolvedCheck(it diff.Item, bundleRecipe *schema.CanonicalRecipe) *comment.RecipeMatch {
+//
+// A file that cannot be read (I/O, permissions, the folder not made) is the
+// workflow's failure, not the PR's: the error makes the item undecided. A
+// file that reads but does not parse is compared as a mismatch.
+func (r *Runner) resolvedCheck(it diff.Item, bundleRecipe *schema.CanonicalRecipe) (*comment.RecipeMatch, error) {
 	if r.In.ResolvedRecipesDir == "" {
-		return nil
+		return nil, nil
 	}
-	b, err := r.ReadFile(path.Join(r.In.ResolvedRecipesDir, it.RecipeName+".yaml"), MaxRecipeBytes)
+	p := path.Join(r.In.ResolvedRecipesDir, it.RecipeName+".yaml")
+	b, err := r.ReadFile(p, MaxRecipeBytes)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return &comment.RecipeMatch{Kind: "resolved-dir", Summary: err.Error()}
+		return nil, fmt.Errorf("resolved-recipes-dir: read %q: %w", p, err)
 	}
 	want, err := schema.Canonical(b)
 	if err != nil {
-		return &comment.RecipeMatch{Kind: "resolved-dir", Summary: err.Error()}
+		return &comment.RecipeMatch{Kind: "resolved-dir", Summary: err.Error()}, nil
 	}
 	m := &comment.RecipeMatch{Kind: "resolved-dir", Match: want.Digest == bundleRecipe.Digest}
 	if m.Match {
 		m.Summary = "the bundle's recipe is the recipe AICR resolved (sha256 " + want.Digest[:12] + "…)"
-		return m
+		return m, nil
 	}
 	diffs, total := diff.Nodes(want.Root, bundleRecipe.Root)
 	m.Summary = fmt.Sprintf("the bundle's recipe differs from the recipe AICR resolved in %d place(s)", total)
 	for _, d := range diffs {
 		m.Differences = append(m.Differences, comment.Difference{Path: d.Path, PRSays: d.PRSays, BundleSays: d.BundleSays})
 	}
-	return m
+	return m, nil
 }
 
 // resolveOrphans reads the recipe name inside bundles whose folder names no

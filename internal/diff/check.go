@@ -86,14 +86,20 @@ func CheckRecipe(ctx context.Context, head Lister, recipePath string, prRecipe [
 
 // CheckRecipe is [CheckRecipe] against the plan's head tree, reusing what
 // planning already read of it (the overlays of every directory), so that
-// checking many recipes does not read the same overlays again. A Plan is not
-// safe for concurrent use.
+// checking many recipes does not read the same overlays again. The files the
+// recipe uses that the PR changes without changing its bundle are
+// differences ([Plan.ChangedInputs]). A Plan is not safe for concurrent use.
 func (p *Plan) CheckRecipe(ctx context.Context, recipePath string, prRecipe []byte, bundleRecipe *schema.CanonicalRecipe, resolvedDir string) (*CrossCheck, error) {
 	if p.r == nil {
 		return nil, errors.New("cross-check: the plan has no PR head tree")
 	}
 	p.r.ctx = ctx
-	return checkRecipe(p.r, recipePath, prRecipe, bundleRecipe, resolvedDir)
+	cc, err := checkRecipe(p.r, recipePath, prRecipe, bundleRecipe, resolvedDir)
+	if err != nil {
+		return nil, err
+	}
+	p.addChangedInputs(cc, recipePath)
+	return cc, nil
 }
 
 func checkRecipe(r *resolver, recipePath string, prRecipe []byte, bundleRecipe *schema.CanonicalRecipe, resolvedDir string) (*CrossCheck, error) {
@@ -226,14 +232,17 @@ func checkOverlay(r *resolver, leaf *doc, btop *yaml.Node) (*CrossCheck, error) 
 		}
 		cc.Applied = append(cc.Applied, d.recipeName())
 	}
-	var unresolved []string
 	for _, name := range a.mixinNames() {
 		md, err := r.mixin(path.Dir(leaf.path), name)
 		if err != nil {
 			return nil, err
 		}
 		if md == nil {
-			unresolved = append(unresolved, name)
+			// AICR cannot resolve such a recipe: a difference, never a
+			// reason to accept what only the bundle has.
+			col.add(Difference{Path: "spec.mixins[" + oneLine(name, 64) + "]",
+				PRSays:     fmt.Sprintf("(no such mixin at the PR head: no %s)", qp(path.Join(path.Dir(path.Dir(leaf.path)), "mixins", name+".yaml"))),
+				BundleSays: "(not comparable)"})
 			continue
 		}
 		if err := m.apply(md, false); err != nil {
@@ -242,18 +251,12 @@ func checkOverlay(r *resolver, leaf *doc, btop *yaml.Node) (*CrossCheck, error) 
 		cc.Applied = append(cc.Applied, "mixin "+name)
 	}
 
-	cp := newComparison(col, len(unresolved) == 0)
+	cp := newComparison(col, true)
 	cp.criteria(m, mapGet(btop, "criteria"))
 	cp.namedList("constraints", m.constraints, mapGet(btop, "constraints"), cp.strict, cp.constraint)
 	cp.namedList("componentRefs", m.components, mapGet(btop, "componentRefs"), cp.strict, cp.component)
 	cp.validation(m, mapGet(btop, "validation"))
 
-	if len(unresolved) > 0 {
-		notCompared = append(notCompared, fmt.Sprintf("mixins not resolved: %s (no %s/mixins/<name>.yaml at the PR head)", strings.Join(unresolved, ", "), path.Dir(path.Dir(leaf.path))))
-	}
-	if cp.skipped > 0 {
-		notCompared = append(notCompared, fmt.Sprintf("%d constraints, components or fields only the bundle has, which the unresolved mixins may add", cp.skipped))
-	}
 	if len(cp.registry) > 0 {
 		var parts []string
 		for _, k := range sortedKeysInt(cp.registry) {

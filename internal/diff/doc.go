@@ -36,6 +36,9 @@
 //     applies it and has a bundle is verified ("inherits from <overlay>").
 //     R3 works the same way for the files and mixins an overlay uses
 //     (componentRefs valuesFile, manifestFiles, preManifestFiles; spec.mixins).
+//     A bundle names such files by path only, so a recipe whose files the PR
+//     changes without changing its bundle fails the cross-check
+//     ([Plan.ChangedInputs]): its evidence predates the change.
 //     Upstream's R5 (component registry entries) is not followed: a change to
 //     registry.yaml is noted.
 //   - R4: a bundle that changes without its recipe is still verified, against

@@ -145,12 +145,26 @@ func readBounded(ctx context.Context, head Lister, p string) ([]byte, error) {
 	}
 	b, err := head.Read(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("read %s at the PR head: %w", qp(p), err)
+		return nil, &ReadError{Err: fmt.Errorf("read %s at the PR head: %w", qp(p), err)}
 	}
 	if len(b) > MaxRecipeBytes {
 		return nil, &tooLargeError{path: p, size: int64(len(b))}
 	}
 	return b, nil
+}
+
+// ReadError is a failure to read the PR head (I/O, the API), not a problem
+// with its content: what depends on it cannot be decided, and retrying may
+// help. Errors of [NewPlan] and [CheckRecipe] wrap it when a read failed.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// IsReadError reports whether err comes from a failed read of the PR head.
+func IsReadError(err error) bool {
+	var re *ReadError
+	return errors.As(err, &re)
 }
 
 type tooLargeError struct {

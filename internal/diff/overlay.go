@@ -242,7 +242,7 @@ func (r *resolver) list() ([]string, error) {
 	}
 	files, err := e.Files(r.ctx)
 	if err != nil {
-		r.listErr = fmt.Errorf("list the PR head tree: %w", err)
+		r.listErr = &ReadError{Err: fmt.Errorf("list the PR head tree: %w", err)}
 		return nil, r.listErr
 	}
 	for _, f := range files {
@@ -267,7 +267,7 @@ func (r *resolver) load(p string) (*doc, error) {
 		return d, nil
 	}
 	if err := r.ctx.Err(); err != nil {
-		return nil, err
+		return nil, &ReadError{Err: err}
 	}
 	if r.reads >= MaxScannedFiles {
 		return nil, fmt.Errorf("more than %d recipe files to read at the PR head", MaxScannedFiles)
@@ -308,13 +308,16 @@ func (r *resolver) dirDocs(dir string) ([]*doc, error) {
 	return out, nil
 }
 
-// overlay finds the overlay called name for an overlay in dir: dir/name.yaml
-// (or .yml) when its metadata.name is name (or it has none), else the one
-// overlay of dir whose metadata.name is name.
+// overlay finds the overlay called name for an overlay in dir: the one
+// overlay of dir whose name (metadata.name, else its file name) is name. Two
+// files of that name are an error, as AICR indexes overlays by metadata.name
+// and could apply the other one. When dir cannot be listed, only
+// dir/name.yaml (or .yml) is looked at.
 func (r *resolver) overlay(dir, name string) (*doc, error) {
 	if !ValidRecipeName(name) {
 		return nil, fmt.Errorf("%q is not a valid overlay name", cut(name, 130))
 	}
+	var byFile *doc
 	for _, ext := range []string{".yaml", ".yml"} {
 		p := path.Join(dir, name+ext)
 		if !r.head.Exists(p) {
@@ -327,12 +330,15 @@ func (r *resolver) overlay(dir, name string) (*doc, error) {
 		if d.err != nil {
 			return nil, fmt.Errorf("overlay %q: %v", name, d.err)
 		}
-		if d.kind == kindMetadata && d.recipeName() == name {
-			return d, nil
+		if d.kind == kindMetadata && d.recipeName() == name && byFile == nil {
+			byFile = d
 		}
 	}
 	docs, err := r.dirDocs(dir)
 	if errors.Is(err, errNotEnumerable) {
+		if byFile != nil {
+			return byFile, nil
+		}
 		return nil, &missingOverlayError{name: name, dir: dir}
 	}
 	if err != nil {
@@ -340,7 +346,7 @@ func (r *resolver) overlay(dir, name string) (*doc, error) {
 	}
 	var found []*doc
 	for _, d := range docs {
-		if d.err == nil && d.kind == kindMetadata && d.name == name {
+		if d.err == nil && d.kind == kindMetadata && d.recipeName() == name {
 			found = append(found, d)
 		}
 	}

@@ -112,9 +112,10 @@ type Plan struct {
 	Notes []string `json:"notes,omitempty"`
 
 	cfg    Config
-	byName map[string][]*doc // readable recipes at the head by name
-	broken map[string][]*doc // unreadable recipe-glob files by name
-	r      *resolver         // the head tree, with what was read of it
+	inputs map[string][]string // recipe path → files it uses that the PR changes
+	byName map[string][]*doc   // readable recipes at the head by name
+	broken map[string][]*doc   // unreadable recipe-glob files by name
+	r      *resolver           // the head tree, with what was read of it
 }
 
 // normalize fills in the defaults and validates cfg.
@@ -461,26 +462,17 @@ func (pl *planner) index() error {
 	return nil
 }
 
-// lookupName finds the recipe called name at the head: an overlay whose
-// metadata.name is name wins over a file merely called name.yaml; two of the
-// same rank are an error.
+// lookupName finds the recipe called name at the head. A name that two
+// readable files define is an error, whatever their kinds (an overlay's
+// metadata.name, a resolved recipe's file name): AICR and this plan could pick
+// different files, so the plan never picks one.
 func (p *Plan) lookupName(name string) (*doc, error) {
-	var explicit, implicit []*doc
-	for _, d := range p.byName[name] {
-		if d.kind == kindMetadata && d.name != "" {
-			explicit = append(explicit, d)
-		} else {
-			implicit = append(implicit, d)
-		}
-	}
-	for _, set := range [][]*doc{explicit, implicit} {
-		switch len(set) {
-		case 0:
-			continue
-		case 1:
-			return set[0], nil
-		}
-		return nil, fmt.Errorf("recipe name %q is defined by more than one file at the PR head: %s and %s", name, qp(set[0].path), qp(set[1].path))
+	switch ds := p.byName[name]; len(ds) {
+	case 0:
+	case 1:
+		return ds[0], nil
+	default:
+		return nil, fmt.Errorf("recipe name %q is defined by more than one file at the PR head: %s and %s", cut(name, 130), qp(ds[0].path), qp(ds[1].path))
 	}
 	if b := p.broken[name]; len(b) > 0 {
 		return b[0], nil
@@ -645,6 +637,10 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 			if support[f] {
 				affected[l] = append(affected[l], "uses changed file "+f)
 				used[f] = true
+				if p.inputs == nil {
+					p.inputs = map[string][]string{}
+				}
+				p.inputs[l.path] = sortedUnique(append(p.inputs[l.path], f))
 			}
 		}
 	}
@@ -1000,4 +996,47 @@ func (p *Plan) Resolve(bundlePath, recipeName string) error {
 	p.Items = append(p.Items, it)
 	p.sort()
 	return nil
+}
+
+// ChangedInputs returns a difference for each file that the recipe at
+// recipePath uses (a componentRef's valuesFile, manifestFiles or
+// preManifestFiles) and that this PR changes, when the PR does not also change
+// the recipe's bundle. A bundle's recipe names such files by path only, never
+// their content, so evidence made before the PR cannot show the changed file
+// was used: the item needs new evidence. [Plan.CheckRecipe] includes them;
+// callers that compare another way (a resolved-recipes folder) add them.
+func (p *Plan) ChangedInputs(recipePath string) []Difference {
+	files := p.inputs[recipePath]
+	if len(files) == 0 {
+		return nil
+	}
+	for _, it := range p.Items {
+		if it.RecipePath == recipePath && it.BundleChanged {
+			return nil
+		}
+	}
+	out := make([]Difference, 0, len(files))
+	for _, f := range files {
+		out = append(out, Difference{Path: "(file) " + f,
+			PRSays:     "changed by this PR, and this recipe uses it",
+			BundleSays: "evidence that predates the change (the bundle names the file by path only): new evidence needed"})
+	}
+	return out
+}
+
+// addChangedInputs makes cc a mismatch for each of the recipe's changed inputs.
+func (p *Plan) addChangedInputs(cc *CrossCheck, recipePath string) {
+	ds := p.ChangedInputs(recipePath)
+	if len(ds) == 0 {
+		return
+	}
+	names := make([]string, 0, len(ds))
+	for _, d := range ds {
+		names = append(names, qp(strings.TrimPrefix(d.Path, "(file) ")))
+	}
+	room := max(MaxDifferences-len(cc.Differences), 0)
+	cc.Differences = append(cc.Differences, ds[:min(len(ds), room)]...)
+	cc.DifferenceCount += len(ds)
+	cc.Match = false
+	cc.Summary = oneLine(fmt.Sprintf("the PR changes %s, which this recipe uses; the evidence predates it: new evidence needed; %s", strings.Join(names, ", "), cc.Summary), 0)
 }

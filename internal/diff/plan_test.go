@@ -29,7 +29,7 @@ func ren(from, to string) Change {
 // exported is the plan without its unexported state, for comparisons.
 func exported(p *Plan) Plan {
 	q := *p
-	q.cfg, q.byName, q.broken, q.r = Config{}, nil, nil, nil
+	q.cfg, q.byName, q.broken, q.r, q.inputs = Config{}, nil, nil, nil, nil
 	return q
 }
 

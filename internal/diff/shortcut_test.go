@@ -229,7 +229,8 @@ func TestPlanShortcutEqualsFullPlan(t *testing.T) {
 			`plan: recipe name "h100-eks-ubuntu-training" is defined by more than one file at the PR head: "recipes/overlays/decoy-2.yaml" and "recipes/overlays/h100-eks-ubuntu-training.yaml"`},
 		{"resolved recipe renamed", []byte{6, eksTr}, false, ""},
 		{"recipe removed, bundle stays", []byte{7, eksTr}, false, ""},
-		{"bundle removed", []byte{8, eksTr}, false, ""},
+		{"bundle removed", []byte{8, eksTr}, false, // the fixture's overlay and resolved example share the name: never silently pick one
+			`plan: recipe name "eks-training" is defined by more than one file at the PR head: "recipes/overlays/eks-training.yaml" and "recipes/resolved/eks-training.yaml"`},
 		{"bundle moved to a new folder", []byte{9, 0}, false, ""},
 		{"bundle moved to another recipe's folder", []byte{9, other}, false, ""},
 		{"overlay edited", []byte{10, h100}, false, ""},
