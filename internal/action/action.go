@@ -72,6 +72,20 @@ type headTree struct {
 	// blobs caches what was read, by blob SHA: planning and verification
 	// read the same recipes.
 	blobs map[string][]byte
+	// base is the tree at the PR's base commit (diff.BaseReader).
+	base *headTree
+}
+
+var _ diff.BaseReader = (*headTree)(nil)
+
+// ReadBase implements diff.BaseReader: a recipe file at the PR's base commit.
+// The planner reads only the overlays the PR modifies or removes (one tree
+// listing and one blob each).
+func (h *headTree) ReadBase(ctx context.Context, p string) ([]byte, error) {
+	if h.base == nil {
+		return nil, errors.New("the PR's base commit is unknown")
+	}
+	return h.base.read(ctx, p, MaxRecipeBytes)
 }
 
 // Files implements diff.Enumerator: every regular file at the PR head. The
@@ -186,7 +200,8 @@ func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) 
 	if files.Truncated {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("The PR changes more than GitHub's API lists (%d files returned, the cap is 3,000): recipes beyond the cap were not seen. Split the PR.", len(files.Files)))
 	}
-	head := &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.HeadSHA, changed: map[string]github.ChangedFile{}}
+	head := &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.HeadSHA, changed: map[string]github.ChangedFile{},
+		base: &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.BaseSHA}}
 	var changes []diff.Change
 	for _, f := range files.Files {
 		head.changed[f.Path] = f

@@ -502,6 +502,12 @@ func TestActionBundleSubstitutionWithDecoy(t *testing.T) {
 			}
 			srv := newServer(t)
 			srv.Fake.SetTree(e2eRepo, sha('d'), tree)
+			// The base: both recipes with their own bundles (the planner reads a
+			// modified recipe file at the base to see whether it was an overlay).
+			srv.Fake.SetTree(e2eRepo, sha('b'), []githubtest.TreeFile{
+				{Path: h100[0].Path, Content: h100[0].Content}, {Path: h100[1].Path, Content: h100[1].Content},
+				{Path: h200[0].Path, Content: h200[0].Content}, {Path: h200[1].Path, Content: h200[1].Content},
+			})
 			srv.Fake.AddPR(e2eRepo, githubtest.PR{Number: 24, HeadSHA: sha('d'), BaseSHA: sha('b')}, changed)
 			r := runAction(t, srv, prEvent(t, srv, 24, sha('d'), ""), "pull_request", nil)
 			body := ""

@@ -110,8 +110,7 @@ func TestAttack2ValuesFileContentChange(t *testing.T) {
 // PR passes while h100-eks-training's bundle no longer matches its recipe.
 // Correct: recipes whose bundle applied the removed/changed overlay are
 // verified (and then fail the cross-check).
-func TestKnownGapAttack2RemovedCriteriaOverlay(t *testing.T) {
-	t.Skip("known gap: R2 sees only head-side applied sets; the overlay's criteria before the PR are unknown to the planner (no base-tree Lister, bundles not read while planning), and the head-only sound fallback re-verifies every recipe with a bundle in the overlay's directory on any overlay edit: not designed yet")
+func TestAttack2RemovedCriteriaOverlay(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		tree   MapTree
@@ -121,13 +120,25 @@ func TestKnownGapAttack2RemovedCriteriaOverlay(t *testing.T) {
 		{"criteria narrowed", newTree(map[string]string{
 			"recipes/overlays/monitoring.yaml": strings.Replace(family["recipes/overlays/monitoring.yaml"], "intent: any", "intent: inference", 1),
 			bundleOf("h100-eks-training"):      bundle}), mod("recipes/overlays/monitoring.yaml")},
+		// The overlay turned into a resolved recipe: without the base, the
+		// planner's shortcut (only resolved recipes changed) would skip the index.
+		{"turned into a resolved recipe", newTree(map[string]string{
+			"recipes/overlays/monitoring.yaml": "kind: RecipeResult\napiVersion: aicr.run/v1alpha2\ncriteria:\n  service: any\n",
+			bundleOf("h100-eks-training"):      bundle}), mod("recipes/overlays/monitoring.yaml")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, it, err := attackPlan(t, tc.tree, "h100-eks-training", tc.change)
+			head := withBase{MapTree: tc.tree, base: newTree(nil)}
+			p, err := NewPlan([]Change{tc.change}, head, Config{})
 			if err != nil {
-				return
+				t.Fatal(err)
 			}
-			if it == nil {
+			var it *Item
+			for i := range p.Items {
+				if p.Items[i].RecipeName == "h100-eks-training" {
+					it = &p.Items[i]
+				}
+			}
+			if it == nil || !strings.Contains(it.Reason, "applied monitoring by its criteria before this PR") {
 				t.Errorf("h100-eks-training applied monitoring; the PR %s it and the recipe is not re-verified (plan %s)", tc.name, showPlan(exported(p)))
 			}
 		})
@@ -212,3 +223,11 @@ func TestAttack2CaseVariantEvidencePath(t *testing.T) {
 		}
 	}
 }
+
+// withBase is a head tree that also reads the PR's base ([BaseReader]).
+type withBase struct {
+	MapTree
+	base MapTree
+}
+
+func (w withBase) ReadBase(ctx context.Context, p string) ([]byte, error) { return w.base.Read(ctx, p) }

@@ -34,6 +34,10 @@
 //     implicit root "base") or that applies to them by criteria (a wildcard
 //     overlay such as monitoring-hpa) changes, every recipe at the head that
 //     applies it and has a bundle is verified ("inherits from <overlay>").
+//     An overlay the PR modifies or removes is also read at the base commit
+//     (a [BaseReader]): every recipe it applied to by its criteria before
+//     the PR is verified too, so deleting an overlay or narrowing its
+//     criteria cannot silently change recipes whose evidence included it.
 //     R3 works the same way for the files and mixins an overlay uses
 //     (componentRefs valuesFile, manifestFiles, preManifestFiles; spec.mixins).
 //     A bundle names such files by path only, so a recipe whose files the PR

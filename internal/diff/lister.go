@@ -37,6 +37,17 @@ type Enumerator interface {
 	Files(ctx context.Context) ([]string, error)
 }
 
+// BaseReader is an optional interface of a [Lister]: a file as it was at the
+// PR's base commit (missing: an error wrapping [fs.ErrNotExist]; bounded like
+// Read). [NewPlan] reads the overlays the PR modifies or removes at the base to
+// find the recipes they applied to by their criteria before the PR: a PR that
+// deletes an overlay, or narrows its criteria, changes those recipes too.
+// Without it those recipes are not looked for (the action's head tree always
+// implements it).
+type BaseReader interface {
+	ReadBase(ctx context.Context, path string) ([]byte, error)
+}
+
 // Sizer is an optional interface of a [Lister]: the size of a file at the head
 // without reading it (the Git trees API has it). With it, files too large to
 // be recipes are skipped unread, and small bundles are read to detect Git LFS

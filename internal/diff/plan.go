@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"sort"
 	"strings"
@@ -245,6 +246,8 @@ type planner struct {
 	// fullIndex: index the head even when the changed files alone decide
 	// the plan (the differential tests compare both answers).
 	fullIndex bool
+	// before: the overlays the PR modifies or removes, read at the base.
+	before []*doc
 }
 
 // NewPlanContext builds the plan of a pull request from its changed files
@@ -373,6 +376,14 @@ func (pl *planner) run(changes []Change) error {
 		}
 	}
 	if len(recipeFiles)+len(removedFiles)+len(bundles)+len(removedBundles) > 0 {
+		// Overlays the PR modifies or removes, as they were at the base: the
+		// recipes they applied to by criteria then are affected even when they
+		// no longer apply at the head.
+		before, err := pl.baseOverlays(recipeFiles, removedFiles)
+		if err != nil {
+			return err
+		}
+		pl.before = before
 		decided, err := pl.decidedByChanges(recipeFiles, removedFiles, bundles, removedBundles)
 		if err != nil {
 			return err
@@ -397,7 +408,8 @@ func (pl *planner) run(changes []Change) error {
 // decidedByChanges reports whether the changed files alone decide the plan,
 // so that the head tree need not be listed nor every recipe at it read (the
 // action's fast path, for a PR that adds or updates resolved recipes with
-// their bundles). That holds when nothing is removed or renamed away, every
+// their bundles). That holds when nothing is removed or renamed away, no
+// modified file was an overlay at the base, every
 // changed recipe-glob file is a readable resolved recipe (kind RecipeResult:
 // nothing inherits from it or applies it), and every changed bundle is the
 // bundle of one of those recipes, named by the rule the full plan uses
@@ -405,7 +417,7 @@ func (pl *planner) run(changes []Change) error {
 // each bundle's item is made by its recipe's change. The differential tests
 // (FuzzPlanShortcut) check that both give the same plan.
 func (pl *planner) decidedByChanges(recipeFiles, removedFiles []fileChange, bundles map[string]bundleChange, removedBundles map[string]string) (bool, error) {
-	if len(removedFiles) > 0 || len(removedBundles) > 0 {
+	if len(removedFiles) > 0 || len(removedBundles) > 0 || len(pl.before) > 0 {
 		return false, nil
 	}
 	names := map[string]bool{}
@@ -521,6 +533,62 @@ func recipeReason(fc fileChange) string {
 	return "recipe modified"
 }
 
+// baseOverlays reads, at the PR's base, the recipe files the PR modifies or
+// removes (the old path of a rename), and returns those that were overlays
+// with a valid name. Without a [BaseReader] it returns none.
+func (pl *planner) baseOverlays(recipeFiles, removedFiles []fileChange) ([]*doc, error) {
+	var paths []string
+	for _, fc := range recipeFiles {
+		if fc.status == StatusModified {
+			paths = append(paths, fc.path)
+		}
+	}
+	for _, fc := range removedFiles {
+		paths = append(paths, fc.path)
+	}
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	br, ok := pl.head.(BaseReader)
+	if !ok {
+		return nil, nil
+	}
+	var out []*doc
+	for _, p := range paths {
+		if err := pl.ctx.Err(); err != nil {
+			return nil, &ReadError{Err: err}
+		}
+		b, err := br.ReadBase(pl.ctx, p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return nil, &ReadError{Err: fmt.Errorf("%s at the base commit: %w", qp(p), err)}
+		case len(b) > MaxRecipeBytes:
+			continue // never applied: AICR's limit is the same
+		}
+		if d := parseDoc(p, b); d.err == nil && d.kind == kindMetadata && ValidRecipeName(d.recipeName()) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// appliedBefore reports whether overlay b, as it was at the base, applied to
+// the head overlay l (applied set a) by its criteria and does not apply now:
+// AICR applies the overlays of l's directory whose criteria match l's.
+func appliedBefore(b, l *doc, a *appliedSet) bool {
+	if b.path == l.path || path.Dir(b.path) != path.Dir(l.path) || !criteriaMatch(criteriaOf(b.criteria), a.query) {
+		return false
+	}
+	for _, c := range a.all() {
+		if c.path == b.path {
+			return false
+		}
+	}
+	return true
+}
+
 // recipes handles the changed recipe files (R1) and what they affect (R2, R3).
 func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 	p, cfg := pl.plan, pl.cfg
@@ -593,7 +661,7 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 		}
 	}
 	sort.Slice(overlays, func(i, j int) bool { return overlays[i].path < overlays[j].path })
-	anyChange := len(changedNames)+len(changedMixins)+len(support) > 0
+	anyChange := len(changedNames)+len(changedMixins)+len(support)+len(pl.before) > 0
 	for _, l := range overlays {
 		if !anyChange {
 			break
@@ -625,6 +693,11 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 			if changedPaths[c.path] {
 				affected[l] = append(affected[l], "applies "+c.recipeName()+" (its criteria match)")
 				appliers[c.path]++
+			}
+		}
+		for _, b := range pl.before {
+			if appliedBefore(b, l, a) {
+				affected[l] = append(affected[l], "applied "+b.recipeName()+" by its criteria before this PR, which removes it or changes it")
 			}
 		}
 		for _, m := range a.mixinNames() {
