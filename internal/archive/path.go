@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/aicr/verify-evidence/internal/casefold"
 )
 
 // CheckPath reports whether p is an acceptable path for a file of a bundle,
@@ -78,48 +79,13 @@ func checkPath(p string, maxBytes, maxSegments int) error {
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
-// FoldEqual reports whether a and b are equal under the archive's case-folding
-// rule (format v1 §1), the rule that refuses case-fold duplicate paths.
-func FoldEqual(a, b string) bool { return foldKey(a) == foldKey(b) }
-
-// foldKey maps p to a key that is equal for two strings exactly when
-// strings.EqualFold reports them equal: each rune is replaced by the
-// smallest rune of its unicode.SimpleFold orbit (so "K", "k" and U+212A
-// KELVIN SIGN share a key, as do "S", "s" and U+017F LONG S). This is simple
-// case folding, as used by strings.EqualFold; full folding ("ß" vs "ss")
-// and Unicode normalization (NFC vs NFD) are not applied: the standard
-// library has neither, and the format asks for EqualFold-equivalence.
-// p must be valid UTF-8.
-func foldKey(p string) string {
-	var b strings.Builder
-	b.Grow(len(p))
-	for _, r := range p {
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
-}
-
-func foldRune(r rune) rune {
-	if r < utf8.RuneSelf {
-		if 'a' <= r && r <= 'z' {
-			return r - 'a' + 'A'
-		}
-		return r
-	}
-	least := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		least = min(least, f)
-	}
-	return least
-}
-
 // pathSet detects duplicate paths, case-fold duplicates, and paths used both
 // as a regular file and as a directory, for the reader and the writer alike.
-// All comparisons except the exact-duplicate one use foldKey.
+// All comparisons except the exact-duplicate one use casefold.Key.
 type pathSet struct {
 	exact map[string]struct{} // regular files, exact paths
-	files map[string]string   // foldKey(file) -> file path as first seen
-	dirs  map[string]string   // foldKey(dir) -> entry that made it a directory
+	files map[string]string   // casefold.Key(file) -> file path as first seen
+	dirs  map[string]string   // casefold.Key(dir) -> entry that made it a directory
 }
 
 func newPathSet() *pathSet {
@@ -135,7 +101,7 @@ func (s *pathSet) addFile(p string) error {
 	if _, ok := s.exact[p]; ok {
 		return newError(KindDuplicate, p, "path occurs more than once", nil)
 	}
-	key := foldKey(p)
+	key := casefold.Key(p)
 	if first, ok := s.files[key]; ok {
 		return newError(KindCaseFoldDuplicate, p,
 			fmt.Sprintf("path differs only by case from entry %q", first), nil)
@@ -155,7 +121,7 @@ func (s *pathSet) addFile(p string) error {
 // addDir records the directory p (without trailing slash), which must
 // already pass checkPath. Repeated directory entries are fine.
 func (s *pathSet) addDir(p string) error {
-	key := foldKey(p)
+	key := casefold.Key(p)
 	if file, ok := s.files[key]; ok {
 		return newError(KindPathConflict, p,
 			fmt.Sprintf("directory has the same path as regular file %q", file), nil)
@@ -177,7 +143,7 @@ func (s *pathSet) addParents(p string) error {
 			continue
 		}
 		parent := p[:i]
-		pk := foldKey(parent)
+		pk := casefold.Key(parent)
 		if file, ok := s.files[pk]; ok {
 			return newError(KindPathConflict, p,
 				fmt.Sprintf("parent directory %q is a regular file (entry %q)", parent, file), nil)

@@ -3,8 +3,6 @@ package archive
 import (
 	"strings"
 	"testing"
-	"unicode"
-	"unicode/utf8"
 )
 
 func TestCheckPath(t *testing.T) {
@@ -61,46 +59,6 @@ func TestCheckPath(t *testing.T) {
 		}
 		if e := err.(*Error); e.Entry != tc.path {
 			t.Errorf("CheckPath(%q): Entry = %q", tc.path, e.Entry)
-		}
-	}
-}
-
-// foldKey(a) == foldKey(b) must hold exactly when strings.EqualFold(a, b).
-// EqualFold compares rune by rune, each rune against the members of its
-// unicode.SimpleFold orbit, so it is enough to check that foldKey is
-// constant on every orbit and differs between orbits. No rune above
-// U+1FFFF has a case mapping, so the check stops there.
-func TestFoldKeyMatchesEqualFold(t *testing.T) {
-	byKey := map[string][]rune{}
-	for r := rune(0); r < 0x20000; r++ {
-		if !utf8.ValidRune(r) {
-			continue
-		}
-		k := foldKey(string(r))
-		byKey[k] = append(byKey[k], r)
-		if s := unicode.SimpleFold(r); foldKey(string(s)) != k {
-			t.Fatalf("foldKey(%U) != foldKey(%U), its SimpleFold", r, s)
-		}
-	}
-	for k, rs := range byKey {
-		for _, a := range rs {
-			for _, b := range rs {
-				if !strings.EqualFold(string(a), string(b)) {
-					t.Fatalf("%U and %U share key %q but are not EqualFold", a, b, k)
-				}
-			}
-		}
-	}
-	for _, pair := range [][2]string{
-		{"K", "\u212a"}, {"s", "\u017f"}, {"Σ", "ς"}, {"σ", "ς"}, {"ǅ", "ǆ"}, {"LOGS/Run.LOG", "logs/run.log"},
-	} {
-		if foldKey(pair[0]) != foldKey(pair[1]) {
-			t.Errorf("foldKey(%q) != foldKey(%q)", pair[0], pair[1])
-		}
-	}
-	for _, pair := range [][2]string{{"ß", "ss"}, {"a", "b"}, {"logs/a", "logs/a/"}} {
-		if foldKey(pair[0]) == foldKey(pair[1]) {
-			t.Errorf("foldKey(%q) == foldKey(%q)", pair[0], pair[1])
 		}
 	}
 }

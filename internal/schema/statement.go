@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/aicr/verify-evidence/internal/casefold"
 	"github.com/aicr/verify-evidence/internal/strictjson"
 )
 
@@ -162,7 +163,7 @@ func checkKeys(m map[string]jsontext.Value, known []string, what string) error {
 			return fmt.Errorf("%s: key %s is a protobuf field name; the JSON key is %s", what, strconv.Quote(k), strconv.Quote(want))
 		}
 		for _, want := range known {
-			if k != want && strictjson.FoldKey(k) == strictjson.FoldKey(want) {
+			if k != want && casefold.Key(k) == casefold.Key(want) {
 				return fmt.Errorf("%s: key %s differs from %s only by letter case", what, strconv.Quote(k), strconv.Quote(want))
 			}
 		}

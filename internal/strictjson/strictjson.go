@@ -24,11 +24,11 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/aicr/verify-evidence/internal/casefold"
 )
 
 // ErrAmbiguous is matched (errors.Is) by every refusal of a document that is
@@ -84,30 +84,6 @@ func Members(b []byte) (map[string]jsontext.Value, error) {
 		return nil, errors.New("not a JSON object")
 	}
 	return m, nil
-}
-
-// FoldKey returns the canonical form of a key under Unicode simple case folding:
-// two keys are equal under folding (strings.EqualFold) exactly when their
-// FoldKey values are equal.
-func FoldKey(s string) string {
-	var sb strings.Builder
-	sb.Grow(len(s))
-	for _, r := range s {
-		sb.WriteRune(foldRune(r))
-	}
-	return sb.String()
-}
-
-// foldRune returns the smallest rune of r's simple folding orbit.
-func foldRune(r rune) rune {
-	if r == utf8.RuneError {
-		return r
-	}
-	least := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		least = min(least, f)
-	}
-	return least
 }
 
 func walkDocument(b []byte, t reflect.Type) error {
@@ -181,7 +157,7 @@ func (w *walker) object(t reflect.Type) error {
 			return syntaxError(err)
 		}
 		name := tok.String()
-		fold := FoldKey(name)
+		fold := casefold.Key(name)
 		if prev, dup := seen[fold]; dup {
 			return ambiguousf("duplicate key %s at %s (equal to %s under case folding: readers disagree on which one counts)", strconv.Quote(name), where(ptr), strconv.Quote(prev))
 		}
@@ -303,7 +279,7 @@ func addFields(fs fieldSet, t reflect.Type) {
 			name = sf.Name
 		}
 		fs.exact[name] = sf.Type
-		fs.folded[FoldKey(name)] = name
+		fs.folded[casefold.Key(name)] = name
 	}
 }
 

@@ -95,17 +95,6 @@ func TestCheckAndMembers(t *testing.T) {
 	}
 }
 
-func TestFoldKey(t *testing.T) {
-	for _, pair := range [][2]string{{"status", "ſtatus"}, {"status", "STATUS"}, {"k", "\u212a"}, {"ß", "ẞ"}} {
-		if strictjson.FoldKey(pair[0]) != strictjson.FoldKey(pair[1]) || !strings.EqualFold(pair[0], pair[1]) {
-			t.Errorf("%q and %q do not fold together", pair[0], pair[1])
-		}
-	}
-	if strictjson.FoldKey("status") == strictjson.FoldKey("statu") || strictjson.FoldKey("ss") == strictjson.FoldKey("ß") {
-		t.Error("keys that differ fold together")
-	}
-}
-
 // FuzzStrictAgreesWithEncodingJSON: whatever the strict reader accepts, Go's
 // encoding/json (case-insensitive, last duplicate wins) reads the same way —
 // into a struct and into a generic value — and so does go-json-experiment's

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aicr/verify-evidence/internal/archive"
 	"github.com/aicr/verify-evidence/internal/bom"
+	"github.com/aicr/verify-evidence/internal/casefold"
 	"github.com/aicr/verify-evidence/internal/diff"
 	"github.com/aicr/verify-evidence/internal/fingerprint"
 	"github.com/aicr/verify-evidence/internal/schema"
@@ -142,13 +142,13 @@ func quoteList(names []string, n int) string {
 func reservedNameProblem(p string) string {
 	first, _, nested := strings.Cut(p, "/")
 	if nested {
-		if first != schema.CTRFDir && archive.FoldEqual(first, schema.CTRFDir) {
+		if first != schema.CTRFDir && casefold.Equal(first, schema.CTRFDir) {
 			return fmt.Sprintf("%s collides with the reserved folder %s/ under case folding", quote(p), schema.CTRFDir)
 		}
 		return ""
 	}
 	for _, r := range []string{schema.FileRecipe, schema.FileSnapshot, schema.FileBOM, schema.FileManifest, schema.FileStatement, schema.FileAttestation} {
-		if p != r && archive.FoldEqual(p, r) {
+		if p != r && casefold.Equal(p, r) {
 			return fmt.Sprintf("%s collides with the reserved name %s under case folding", quote(p), r)
 		}
 	}
