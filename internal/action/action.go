@@ -209,7 +209,7 @@ func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) 
 	}
 	plan, err := diff.NewPlanContext(ctx, changes, head, diff.Config{RecipeGlobs: r.In.RecipePaths, EvidenceDir: r.In.EvidenceDir})
 	if err != nil {
-		return nil, fmt.Errorf("plan: %w", err)
+		return nil, err // "plan: …"
 	}
 	r.resolveOrphans(ctx, head, plan)
 	v, verr := r.verifier(ctx, t)

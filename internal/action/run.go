@@ -32,26 +32,28 @@ type NewGitHub func(token, apiURL string) (GitHub, error)
 // Main runs the action with the runner's environment through a. It returns the
 // process exit code.
 func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
+	// fail ends a run that could not decide anything: an error, verdict=error.
+	fail := func(msg string) int {
+		a.Errorf("%s", Neutralize(msg))
+		a.SetOutput("verdict", string(verify.VerdictError))
+		return ExitError
+	}
 	in, err := ParseInputs(a.GetInput)
 	if err != nil {
-		a.Errorf("%s", Neutralize(err.Error()))
-		return ExitError
+		return fail(err.Error())
 	}
 	a.AddMask(in.Token)
 	gctx, err := a.Context()
 	if err != nil || gctx == nil {
-		a.Errorf("read the GitHub Actions context: %v", err)
-		return ExitError
+		return fail(fmt.Sprintf("read the GitHub Actions context: %v", err))
 	}
 	repo, err := github.ParseRepo(gctx.Repository)
 	if err != nil {
-		a.Errorf("GITHUB_REPOSITORY: %v", err)
-		return ExitError
+		return fail(fmt.Sprintf("GITHUB_REPOSITORY: %v", err))
 	}
 	gh, err := newGH(in.Token, gctx.APIURL)
 	if err != nil {
-		a.Errorf("GitHub client: %v", err)
-		return ExitError
+		return fail(fmt.Sprintf("GitHub client: %v", err))
 	}
 	runURL := ""
 	if gctx.ServerURL != "" && gctx.RunID != 0 {
@@ -67,14 +69,14 @@ func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
 		return ExitOK
 	}
 	if err != nil {
-		a.Errorf("%s", Neutralize(err.Error()))
-		return ExitError
+		return fail(err.Error())
 	}
 	r.Log("verifying recipe evidence of %s#%d at %s", repo, target.PR.Number, target.PR.HeadSHA)
 	rep, err := r.Verify(ctx, target)
 	if err != nil {
-		a.Errorf("%s", Neutralize(err.Error()))
-		return ExitError
+		// From here on the PR is known: whatever failed, the comment must
+		// not keep an earlier head's verdict.
+		return r.undecided(ctx, a, target, gctx.Workspace, err)
 	}
 	summary := comment.Render(rep, comment.MaxSummaryBytes)
 	a.AddStepSummary(summary)
@@ -124,13 +126,18 @@ func (r *Runner) target(ctx context.Context, eventName string, event map[string]
 		if headSHA == "" {
 			return Target{}, errors.New("workflow_run event has no head_sha")
 		}
+		if headOwner == "" {
+			// Fail closed: without the head repository's owner, a PR of
+			// this commit from another repository cannot be told apart.
+			return Target{}, fmt.Errorf("workflow_run event has no head repository owner (workflow_run.head_repository.owner.login): cannot check which PR the run of %s was about; not commenting", headSHA)
+		}
 		prs, err := r.GH.PullRequestsForCommit(ctx, r.Repo, headSHA)
 		if err != nil {
 			return Target{}, fmt.Errorf("find the PR of commit %s: %w", headSHA, err)
 		}
 		var match []github.PullRequest
 		for _, p := range prs {
-			if p.State == "open" && p.HeadSHA == headSHA && (headOwner == "" || strings.EqualFold(p.HeadRepo.Owner, headOwner)) {
+			if p.State == "open" && p.HeadSHA == headSHA && strings.EqualFold(p.HeadRepo.Owner, headOwner) {
 				match = append(match, p)
 			}
 		}
@@ -152,14 +159,20 @@ func (r *Runner) target(ctx context.Context, eventName string, event map[string]
 // postComment keeps the sticky comment up to date; with a read-only token (fork
 // PRs) it warns and leaves the job summary as the report.
 func (r *Runner) postComment(ctx context.Context, a *githubactions.Action, t Target, rep *comment.Report) int64 {
+	// Nothing to report under comment: auto: post nothing new, but do not
+	// leave an earlier report standing as if it still applied.
+	create := r.In.Comment != CommentAuto || len(rep.Rows) > 0 || len(rep.Notes) > 0
+	return r.writeComment(ctx, a, t, comment.Render(rep, comment.MaxCommentChars), create)
+}
+
+// writeComment writes body to the sticky comment: it edits the existing one,
+// and creates one only when create is set. It returns the comment's ID, or 0.
+func (r *Runner) writeComment(ctx context.Context, a *githubactions.Action, t Target, body string, create bool) int64 {
 	if r.In.Comment == CommentNever {
 		return 0
 	}
-	body := comment.Render(rep, comment.MaxCommentChars)
 	upsert := r.GH.UpsertStickyComment
-	if r.In.Comment == CommentAuto && len(rep.Rows) == 0 && len(rep.Notes) == 0 {
-		// Nothing to report: post nothing new, but do not leave an earlier
-		// report standing as if it still applied.
+	if !create {
 		upsert = r.GH.UpdateStickyComment
 	}
 	id, act, err := upsert(ctx, t.Repo, t.PR.Number, comment.Marker, body, "github-actions[bot]")
@@ -175,6 +188,59 @@ func (r *Runner) postComment(ctx context.Context, a *githubactions.Action, t Tar
 		a.Warningf("%s", Neutralize("could not update the PR comment: "+err.Error()))
 	}
 	return 0
+}
+
+// maxReasonRunes bounds the reason an undecided report shows.
+const maxReasonRunes = 2000
+
+// undecided ends a run that failed once the PR was known (the file list, the
+// plan, the head tree could not be read): the head is reported as "could not
+// verify head <sha>: <reason>" in the log, the job summary, the JSON report
+// and the sticky comment, so that no earlier verdict stays over the new head.
+// The comment is rewritten when it exists; a new one is posted only under
+// comment: always. It returns ExitError.
+func (r *Runner) undecided(ctx context.Context, a *githubactions.Action, t Target, workspace string, cause error) int {
+	reason, n := cause.Error(), 0
+	for i := range reason {
+		if n == maxReasonRunes {
+			reason = reason[:i] + "…"
+			break
+		}
+		n++
+	}
+	line := fmt.Sprintf("could not verify head %s: %s", t.PR.HeadSHA, reason)
+	a.Errorf("%s", Neutralize(line))
+	body := UndecidedBody(t, r.RunURL, reason)
+	a.AddStepSummary(body)
+	if r.In.ReportPath != "" {
+		rep := &comment.Report{Repository: t.Repo.String(), PR: t.PR.Number, HeadSHA: t.PR.HeadSHA, RunURL: r.RunURL,
+			Verdict: verify.VerdictError, Rows: []comment.Row{}, Notes: []string{line}}
+		if err := WriteReportJSON(filepath.Join(workspace, r.In.ReportPath), rep); err != nil {
+			a.Warningf("write report-path: %v", err)
+		}
+		a.SetOutput("report-json", OneLine(r.In.ReportPath))
+	}
+	a.SetOutput("verdict", string(verify.VerdictError))
+	if id := r.writeComment(ctx, a, t, body, r.In.Comment == CommentAlways); id != 0 {
+		a.SetOutput("comment-id", strconv.FormatInt(id, 10))
+	}
+	return ExitError
+}
+
+// UndecidedBody is the sticky comment (and job summary) of a run that could
+// not verify the PR's head: "could not verify head <sha>: <reason>". Every
+// untrusted string goes through comment.Text or comment.Code.
+func UndecidedBody(t Target, runURL, reason string) string {
+	var b strings.Builder
+	b.WriteString(comment.Marker + "\n## Recipe evidence\n\n")
+	b.WriteString("⏳ **Could not decide** — could not verify head " + comment.Code(t.PR.HeadSHA) + ": " + comment.Text(reason) + "\n\n")
+	b.WriteString("No verdict stands for this head: an earlier report on this PR does not apply to it. Retrying the job may help when the cause is the API or the workflow; a path or a tree the action refuses needs a change to the PR.\n")
+	b.WriteString("\n---\n<sub>Evidence informs review; it never merges anything by itself.")
+	if runURL != "" {
+		b.WriteString(" Full report: " + comment.Link("job summary", runURL) + ".")
+	}
+	b.WriteString("</sub>\n")
+	return b.String()
 }
 
 // setOutputs writes single-line, sanitised outputs.

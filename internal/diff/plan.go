@@ -209,6 +209,42 @@ func (cfg Config) classify(p string) (fileClass, string) {
 	return classOther, ""
 }
 
+// gitPath reports whether git can hold p as a file's path: relative, with
+// no empty, "." or ".." segment. A backslash, a control character, bytes
+// that are not UTF-8 and any length are legal in git.
+func gitPath(p string) bool {
+	if p == "" || p[0] == '/' {
+		return false
+	}
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// inScope reports whether a changed path that fails the path rules could be
+// a file the plan needs: a recipe, a bundle, the policy or anything under
+// EvidenceDir, as written or as a reader could take it (backslashes as
+// slashes, "." and ".." resolved, control characters dropped). Other paths
+// are ignored, whatever they hold.
+func (cfg Config) inScope(p string) bool {
+	slashed := strings.TrimPrefix(path.Clean("/"+strings.ReplaceAll(p, "\\", "/")), "/")
+	stripped := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, slashed)
+	for _, v := range []string{p, slashed, stripped} {
+		if c, _ := cfg.classify(v); c != classOther {
+			return true
+		}
+	}
+	return false
+}
+
 func normStatus(s Status) Status {
 	switch s {
 	case StatusAdded, StatusModified, StatusRemoved, StatusRenamed:
@@ -253,11 +289,12 @@ type planner struct {
 // NewPlanContext builds the plan of a pull request from its changed files
 // and the PR head tree. See the package documentation for the rules.
 //
-// Paths are the PR's, hence hostile: a changed path that is absolute, or has
-// a ".." or "." or empty segment, a backslash, a control character or
-// invalid UTF-8, fails the plan; so does one over 256 bytes or 8 segments
-// that is a recipe or lies under EvidenceDir (longer paths elsewhere are
-// ignored). The head must implement [Enumerator] when the PR touches recipes
+// Paths are the PR's, hence hostile: a changed path that git cannot hold
+// (absolute, or with a ".." or "." or empty segment) fails the plan; one
+// that git can hold but that fails the path rules (a backslash, a control
+// character, invalid UTF-8, over 256 bytes or 8 segments) fails it only when
+// it is, or could be read as, a recipe, a bundle, the policy or a file under
+// EvidenceDir, and is listed in Plan.Ignored otherwise. The head must implement [Enumerator] when the PR touches recipes
 // or evidence. The error is for those, for an invalid Config, for a recipe
 // name two files define, and for failing reads of the head; problems with a
 // recipe's content are reported in the plan (the item's Reason), and left to
@@ -302,14 +339,11 @@ func (pl *planner) run(changes []Change) error {
 
 	// checked validates a changed path; ok=false: ignore it.
 	checked := func(x string) (bool, error) {
-		problem, tooLong := pathProblem(x)
+		problem, _ := pathProblem(x)
 		switch {
 		case problem == "":
 			return true, nil
-		case !tooLong:
-			return false, fmt.Errorf("changed path %s: %s", qp(x), problem)
-		}
-		if c, _ := cfg.classify(x); c != classOther {
+		case !gitPath(x) || cfg.inScope(x):
 			return false, fmt.Errorf("changed path %s: %s", qp(x), problem)
 		}
 		p.Ignored = append(p.Ignored, x)

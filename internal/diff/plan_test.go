@@ -343,7 +343,10 @@ func TestNewPlanErrors(t *testing.T) {
 		{"parent segment", nil, Config{}, []Change{add("recipes/../x.yaml")}, `plan: changed path "recipes/../x.yaml": path has a ".." segment`},
 		{"absolute", nil, Config{}, []Change{mod("/etc/passwd")}, `plan: changed path "/etc/passwd": path is absolute`},
 		{"backslash", nil, Config{}, []Change{add(`recipes\x.yaml`)}, `plan: changed path "recipes\\x.yaml": path has a backslash`},
-		{"control character", nil, Config{}, []Change{add("docs/a\x1b[31m.md")}, `plan: changed path "docs/a\x1b[31m.md": path has control character U+001B at byte 6`},
+		{"control character", nil, Config{}, []Change{add("recipes/a\x1b[31m.yaml")}, `plan: changed path "recipes/a\x1b[31m.yaml": path has control character U+001B at byte 9`},
+		{"control character under the evidence folder", nil, Config{}, []Change{add("recipes/evidence/a\tb/notes.md")}, `plan: changed path "recipes/evidence/a\tb/notes.md": path has control character U+0009 at byte 18`},
+		{"backslash read as a folder", nil, Config{}, []Change{add(`docs\..\recipes\x.yaml`)}, `plan: changed path "docs\\..\\recipes\\x.yaml": path has a backslash`},
+		{"renamed from an unsafe recipe path", nil, Config{}, []Change{ren("recipes/x\x07.yaml", leafPath)}, `plan: changed path "recipes/x\a.yaml": path has control character U+0007 at byte 9`},
 		{"empty segment", nil, Config{}, []Change{add("recipes//x.yaml")}, `plan: changed path "recipes//x.yaml": path has an empty segment`},
 		{"dot segment", nil, Config{}, []Change{add("recipes/./x.yaml")}, `plan: changed path "recipes/./x.yaml": path has a "." segment`},
 		{"not UTF-8", nil, Config{}, []Change{add("recipes/\xff.yaml")}, `plan: changed path "recipes/\xff.yaml": path is not valid UTF-8`},
@@ -370,6 +373,31 @@ func TestNewPlanErrors(t *testing.T) {
 				t.Errorf("error:\n got %s\nwant %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestNewPlanUnsafePathsOutsideIgnored: paths git can hold that fail the path
+// rules (a backslash, a control character, not UTF-8) never fail the plan
+// outside the recipe and evidence folders: they are listed as ignored
+// (issue 12).
+func TestNewPlanUnsafePathsOutsideIgnored(t *testing.T) {
+	unsafe := []string{`docs\a.md`, "docs/tab\there.md", "notes/\x1b[31mred.yaml", "docs/\xff.md", "recipes/notes\\x.md"}
+	changes := []Change{mod(leafPath)}
+	for _, p := range unsafe {
+		changes = append(changes, add(p))
+	}
+	changes = append(changes, ren("old\\name.md", "docs/new.md"), del("img/\x7f.png"))
+	p, err := NewPlan(changes, newTree(family), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([]string{}, unsafe...), "old\\name.md", "docs/new.md", "img/\x7f.png")
+	want = sortedUnique(want)
+	if !reflect.DeepEqual(p.Ignored, want) {
+		t.Fatalf("ignored %q, want %q", p.Ignored, want)
+	}
+	if len(p.Items)+len(p.Missing) != 1 {
+		t.Fatalf("the recipe change is lost: %s", showPlan(exported(p)))
 	}
 }
 
