@@ -183,7 +183,7 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err != nil {
 		return fmt.Errorf("--recipe %s: %w", o.Recipe, err)
 	}
-	ctrf, err := readCTRF(o.Results, o.Redact)
+	ctrf, ctrfRules, err := readCTRF(o.Results, o.Redact)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func Run(ctx context.Context, o *Options, env Env) error {
 		if shipped, applied, err = snapshot.Redact(raw, "minimal"); err != nil {
 			return fmt.Errorf("snapshot redaction: %w", err)
 		}
-		applied = append(applied, CTRFRedactionRules()...)
+		applied = append(applied, ctrfRules...)
 	}
 	shippedBytes, err := snapshot.Marshal(shipped)
 	if err != nil {
@@ -275,9 +275,11 @@ func recipeName(o *Options, canon *schema.CanonicalRecipe) (string, error) {
 	return name, nil
 }
 
-// readCTRF reads the phase reports in dir, validated and redacted per policy.
-func readCTRF(dir, redact string) (map[string][]byte, error) {
+// readCTRF reads the phase reports in dir, validated and redacted per policy,
+// with the ids of the redaction rules applied.
+func readCTRF(dir, redact string) (map[string][]byte, []string, error) {
 	out := map[string][]byte{}
+	var rules []string
 	for _, phase := range schema.Phases() {
 		p := filepath.Join(dir, phase+".json")
 		b, err := readFile(p, MaxCTRFBytes, "--results")
@@ -285,22 +287,24 @@ func readCTRF(dir, redact string) (map[string][]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if _, err := schema.CheckCTRFSummary(b); err != nil {
-			return nil, fmt.Errorf("--results %s: %w", p, err)
+			return nil, nil, fmt.Errorf("--results %s: %w", p, err)
 		}
 		if redact == "minimal" {
-			if b, err = RedactCTRF(b); err != nil {
-				return nil, fmt.Errorf("--results %s: %w", p, err)
+			var r []string
+			if b, r, err = RedactCTRF(b); err != nil {
+				return nil, nil, fmt.Errorf("--results %s: %w", p, err)
 			}
+			rules = append(rules, r...)
 		}
 		out[phase] = b
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("--results %s: no CTRF report (want deployment.json, performance.json and/or conformance.json)", dir)
+		return nil, nil, fmt.Errorf("--results %s: no CTRF report (want deployment.json, performance.json and/or conformance.json)", dir)
 	}
-	return out, nil
+	return out, rules, nil
 }
 
 // rawSnapshot reads --snapshot or the cluster, then merges live GPU facts.

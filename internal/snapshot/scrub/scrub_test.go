@@ -1,0 +1,63 @@
+package scrub
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestScrubPlantedValues(t *testing.T) {
+	for in, gone := range map[string]string{
+		"node ip-10-0-12-34.us-west-2.compute.internal ready": "ip-10-0-12-34",
+		"ip-10-0-12-34":                                                 "ip-10-0-12-34",
+		"dial 10.0.12.34:6443 failed":                                   "10.0.12.34",
+		"fd00:ec2::23 unreachable":                                      "fd00:ec2::23",
+		"gke-prod-default-pool-1a2b3c4d-x9zq":                           "1a2b3c4d-x9zq",
+		"aks-gpupool-12345678-vmss000002":                               "vmss000002",
+		"gpu-operator.gpu-operator.svc.cluster.local":                   "svc.cluster.local",
+		"instance-1.c.my-project.internal":                              "my-project",
+		"https://ABCDEF0123456789.gr7.us-west-2.eks.amazonaws.com":      "ABCDEF0123456789",
+		"myaks-dns-1a2b3c4d.hcp.eastus.azmk8s.io":                       "1a2b3c4d",
+		"arn:aws:eks:us-west-2:123456789012:cluster/prod":               "123456789012",
+		"GPU-4a2c5f1e-9b3d-4e7a-8c6f-0d1e2f3a4b5c":                      "4a2c5f1e",
+		"MIG-GPU-4a2c5f1e-9b3d-4e7a-8c6f-0d1e2f3a4b5c/1/0":              "4a2c5f1e",
+		"alice@example.com":                                             "alice",
+		"/home/alice/.kube/config":                                      "alice",
+		"Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl": "eyJhbGciOiJSUzI1NiJ9",
+		"token=0123456789abcdef0123456789abcdef":                        "0123456789abcdef0123456789abcdef",
+		"key Zx9Qw3Er7Ty1Ui5Op0As8Df2Gh6Jk4Lz":                          "Zx9Qw3Er7Ty1Ui5Op0As8Df2Gh6Jk4Lz",
+		"ocid1.cluster.oc1.iad.aaaaaaaa1234":                            "aaaaaaaa1234",
+		"sub 3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d":                      "3f2b1c4d",
+	} {
+		sc := New()
+		if out := sc.String(in); strings.Contains(out, gone) || !strings.Contains(out, "[redacted:") {
+			t.Errorf("String(%q) = %q, still holds %q", in, out, gone)
+		}
+	}
+}
+
+func TestScrubKeepsOrdinaryValues(t *testing.T) {
+	for _, in := range []string{
+		"TestH100NVLinkBandwidthAllReduceWithin5Percent", "gpu-operator-validation-cluster-policy-ready-v2",
+		"v1.33.4-eks-a737599", "580.159.04", "NVIDIA H100 80GB HBM3", "12:34:56", "tests::gpu_ready", "feed::add",
+		"pkg:oci/gpu-operator@sha256%3A0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"/usr/local/lib/python3/site-packages/nvidia_smi_wrapper", "us-west-2", "p5.48xlarge", "Ubuntu 24.04.3 LTS",
+	} {
+		sc := New()
+		if out := sc.String(in); out != in || len(sc.Applied()) != 0 {
+			t.Errorf("String(%q) = %q, applied %v", in, out, sc.Applied())
+		}
+	}
+}
+
+func TestScrubApplied(t *testing.T) {
+	sc := New()
+	sc.String("alice@example.com on 10.0.0.1")
+	sc.String("GPU-4a2c5f1e-9b3d-4e7a-8c6f-0d1e2f3a4b5c")
+	if got, want := sc.Applied(), []string{RuleEmail, RuleGPUUUID, RuleIP}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Applied = %v, want %v", got, want)
+	}
+	if Placeholder(RuleIP) != "[redacted:ip]" {
+		t.Error(Placeholder(RuleIP))
+	}
+}
