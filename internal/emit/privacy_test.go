@@ -70,10 +70,129 @@ type privacyCase struct {
 	planted  []string
 }
 
-func privacyCorpus() map[string]privacyCase {
-	return map[string]privacyCase{
-		"eks-ctrf": {service: "eks", planted: plantedCTRF},
+// clusterSnapshot is a raw snapshot of an H100 Ubuntu cluster of a managed
+// service, as AICR or a cluster tool may write it: the fingerprint readings
+// are clean, everything else of each allow-listed subtype holds private data
+// (p fills in the service's own), in kebab, camel and snake case.
+func clusterSnapshot(provider, region string, p map[string]string) string {
+	r := strings.NewReplacer(
+		"{PROVIDER}", provider, "{REGION}", region, "{HOST}", p["host"], "{CLUSTER}", p["cluster"],
+		"{NODE}", p["node"], "{NODEIP}", p["nodeip"], "{PROVIDERID}", p["providerid"], "{SERIAL}", p["serial"],
+		"{UUID}", p["uuid"], "{ACCOUNT}", p["account"])
+	return r.Replace(`measurements:
+  - type: K8s
+    subtypes:
+      - subtype: server
+        data:
+          version: v1.33.4
+          platform: linux/amd64
+          host: {HOST}
+          cluster-arn: {CLUSTER}
+          clusterName: {CLUSTER}
+          account_id: {ACCOUNT}
+      - subtype: node
+        data:
+          provider: {PROVIDER}
+          provider-id: {PROVIDERID}
+          source-node: {NODE}
+          kubelet-version: v1.33.4
+          kernel-version: 6.8.0-1035
+          operating-system: linux
+          os-image: Ubuntu 24.04.3 LTS
+          container-runtime-name: containerd
+          container-runtime-version: 2.0.5
+          internalIP: {NODEIP}
+  - type: OS
+    subtypes:
+      - subtype: release
+        data:
+          ID: ubuntu
+          VERSION_ID: "24.04"
+          PRETTY_NAME: Ubuntu 24.04.3 LTS built on {NODE} ({NODEIP})
+          HOME_URL: https://{HOST}/home
+  - type: GPU
+    subtypes:
+      - subtype: hardware
+        data:
+          model: NVIDIA H100 80GB HBM3
+          count: 8
+          driver: 580.159.04
+          cuda-driver: "13.0"
+          memory-bytes: 85520809984
+          compute-capability: "9.0"
+          architecture: hopper
+          mig-mode: disabled
+          gpuSerial: "{SERIAL}1"
+          boardSerialNumber: "{SERIAL}2"
+          gpuUUIDs: {UUID}
+          pci-bus-id: 00000000:3B:00.0
+          hostname: {NODE}
+      - subtype: devices
+        data:
+          gpu0-uuid: {UUID}
+          gpu0-serial: "{SERIAL}3"
+  - type: NodeTopology
+    subtypes:
+      - subtype: summary
+        data:
+          node-count: 4
+          gpu-node-count: 2
+          gpu-products: NVIDIA-H100-80GB-HBM3
+          regions: {REGION}
+          instance-types: gpu-8x
+          source-node: {NODE}
+          hostname: {NODE}
+          gpuUUIDs: {UUID}
+          apiEndpoint: {HOST}
+      - subtype: nodes
+        data:
+          {NODE}.internal-ips: {NODEIP},fd00:ec2::23
+`)
+}
+
+// clusterCorpus is the private data of each managed service's snapshot.
+func clusterCorpus() map[string]struct {
+	region  string
+	values  map[string]string
+	planted []string
+} {
+	type c = struct {
+		region  string
+		values  map[string]string
+		planted []string
 	}
+	return map[string]c{
+		"eks": {"us-west-2", map[string]string{
+			"host": "9F8E7D6C5B4A39281706ABCDEF012345.gr7.us-west-2.eks.amazonaws.com", "cluster": "arn:aws:eks:us-west-2:444455556666:cluster/eks-planted",
+			"node": "ip-10-1-2-3.us-west-2.compute.internal", "nodeip": "10.1.2.3", "providerid": "aws:///us-west-2a/i-0fedcba9876543210",
+			"serial": "165492209999", "uuid": "GPU-aaaabbbb-cccc-4ddd-8eee-ffff00001111", "account": "444455556666",
+		}, []string{"9F8E7D6C5B4A", "444455556666", "eks-planted", "ip-10-1-2-3", "10.1.2.3", "i-0fedcba9876543210", "165492209999", "aaaabbbb", "fd00:ec2::23", "00000000:3B"}},
+		"gke": {"us-central1", map[string]string{
+			"host": "34.118.5.77", "cluster": "projects/planted-gcp-project/locations/us-central1/clusters/gke-planted",
+			"node": "gke-planted-gpu-pool-5e6f7a8b-k2lm.c.planted-gcp-project.internal", "nodeip": "10.128.0.42",
+			"providerid": "gce://planted-gcp-project/us-central1-a/gke-planted-gpu-pool-5e6f7a8b-k2lm",
+			"serial":     "165492208888", "uuid": "GPU-12345678-abcd-4ef0-9abc-def012345678", "account": "planted-gcp-project",
+		}, []string{"34.118.5.77", "planted-gcp-project", "gke-planted", "5e6f7a8b-k2lm", "10.128.0.42", "165492208888", "12345678-abcd", "fd00:ec2::23"}},
+		"aks": {"eastus", map[string]string{
+			"host": "aks-planted-dns-1a2b3c4d.hcp.eastus.azmk8s.io", "cluster": "/subscriptions/9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e/resourceGroups/planted-rg/providers/Microsoft.ContainerService/managedClusters/aks-planted",
+			"node": "aks-gpupool-98765432-vmss000003", "nodeip": "10.224.0.5",
+			"providerid": "azure:///subscriptions/9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e/resourceGroups/mc_planted-rg/providers/Microsoft.Compute/virtualMachineScaleSets/aks-gpupool-98765432-vmss/virtualMachines/3",
+			"serial":     "165492207777", "uuid": "GPU-0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", "account": "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e",
+		}, []string{"aks-planted", "azmk8s", "9b8c7d6e", "planted-rg", "98765432", "10.224.0.5", "165492207777", "0f1e2d3c", "fd00:ec2::23"}},
+		"oke": {"us-ashburn-1", map[string]string{
+			"host": "https://129.146.7.88:6443", "cluster": "ocid1.cluster.oc1.iad.aaaaaaaaplantedclusterocid",
+			"node": "10.0.10.77", "nodeip": "10.0.10.77", "providerid": "ocid1.instance.oc1.iad.anuwcljplantedinstanceocid",
+			"serial": "165492206666", "uuid": "GPU-fedcba98-7654-4321-8fed-cba987654321", "account": "ocid1.tenancy.oc1..aaaaaaaaplantedtenancy",
+		}, []string{"129.146.7.88", "plantedclusterocid", "10.0.10.77", "plantedinstanceocid", "plantedtenancy", "165492206666", "fedcba98", "fd00:ec2::23"}},
+	}
+}
+
+func privacyCorpus() map[string]privacyCase {
+	out := map[string]privacyCase{}
+	for svc, c := range clusterCorpus() {
+		out[svc] = privacyCase{service: svc, snapshot: clusterSnapshot(svc, c.region, c.values), planted: append(c.planted, plantedCTRF...)}
+	}
+	return out
 }
 
 // TestPrivacyCorpus emits each corpus case with --redact minimal (the

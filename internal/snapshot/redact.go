@@ -2,11 +2,10 @@ package snapshot
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/aicr/verify-evidence/internal/fingerprint"
+	"github.com/aicr/verify-evidence/internal/snapshot/scrub"
 )
 
 // Redaction policies.
@@ -24,17 +23,10 @@ const (
 	RuleAllowlist = "snapshot.measurements.allowlist"
 	// RuleNodesDrop: the per-node NodeTopology.nodes subtype was removed.
 	RuleNodesDrop = "snapshot.nodes.drop"
-	// RuleGPUSerialDrop: a GPU.hardware key naming serial numbers was removed.
-	RuleGPUSerialDrop = "snapshot.gpu.drop:serial"
-	// RuleGPUUUIDDrop: a GPU.hardware key naming UUIDs, or a kept reading
-	// whose value holds a GPU or MIG UUID, was removed.
-	RuleGPUUUIDDrop = "snapshot.gpu.drop:uuid"
 )
 
-// allowRule says which keys of one subtype the minimal policy keeps: every key
-// (all) or those listed.
+// allowRule lists the keys of one subtype the minimal policy keeps.
 type allowRule struct {
-	all  bool
 	keys map[string]bool
 }
 
@@ -49,41 +41,40 @@ func minimalAllowlist() map[string]allowRule {
 		return allowRule{keys: m}
 	}
 	return map[string]allowRule{
-		"K8s.server": {all: true},
+		"K8s.server": keys("version", "platform"),
 		"K8s.node": keys("provider", "kubelet-version", "kernel-version", "operating-system", "os-image",
 			"container-runtime-name", "container-runtime-version"),
-		"OS.release":           keys("ID", "VERSION_ID", "PRETTY_NAME"),
-		"GPU.hardware":         {all: true}, // less serials and UUIDs
-		"NodeTopology.summary": {all: true},
+		"OS.release": keys("ID", "VERSION_ID", "PRETTY_NAME"),
+		"GPU.hardware": keys("model", "count", "driver", "cuda-driver", "memory-bytes", "compute-capability",
+			"architecture", "mig-mode", "nvlink-active"),
+		"NodeTopology.summary": keys("node-count", "gpu-node-count", "gpu-count", "gpu-products", "regions", "zones",
+			"instance-types", "architectures", "cuda-driver"),
 	}
 }
-
-// gpuUUID matches a GPU or MIG UUID as nvidia-smi prints them, also the older
-// MIG-GPU-<uuid>/gi/ci form (it starts with a GPU UUID).
-var gpuUUID = regexp.MustCompile(`(?i)(GPU|MIG)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
 // Redact returns a minimised copy of s under policy, with the ids of the rules
 // that applied, sorted. s itself is not changed.
 //
 // Policy "full" keeps every measurement and reports no rule. Policy "minimal"
-// is fail-closed: it keeps only K8s.server (every key), K8s.node (provider,
-// kubelet-version, kernel-version, operating-system, os-image,
-// container-runtime-name, container-runtime-version), OS.release (ID,
-// VERSION_ID, PRETTY_NAME), GPU.hardware (every key but serial numbers and
-// UUIDs) and NodeTopology.summary (every key), and drops every other
-// measurement, subtype and key. It always reports RuleAllowlist, and also
-// RuleNodesDrop when NodeTopology.nodes was present, RuleGPUSerialDrop when a
-// GPU.hardware key naming serials was dropped (a word of the key,
-// split on '.', '-', '_' or space and ignoring case, starts with "serial":
-// serial, serials, serialNumber, gpu.0.serial), and RuleGPUUUIDDrop when a
-// GPU.hardware key naming UUIDs (a word starts with "uuid"), or any kept reading whose value
-// holds a GPU or MIG UUID (GPU-xxxxxxxx-xxxx-…), was dropped. A subtype left
+// is a fail-closed allow-list, key by key: it keeps only K8s.server (version,
+// platform), K8s.node (provider, kubelet-version, kernel-version,
+// operating-system, os-image, container-runtime-name,
+// container-runtime-version), OS.release (ID, VERSION_ID, PRETTY_NAME),
+// GPU.hardware (model, count, driver, cuda-driver, memory-bytes,
+// compute-capability, architecture, mig-mode, nvlink-active) and
+// NodeTopology.summary (node-count, gpu-node-count, gpu-count, gpu-products,
+// regions, zones, instance-types, architectures, cuda-driver), and drops every
+// other measurement, subtype and key, whatever its spelling (serials, UUIDs,
+// hosts, ARNs, bus ids). String values kept are scrubbed (package scrub). It
+// always reports RuleAllowlist, RuleNodesDrop when NodeTopology.nodes was
+// present, and the scrubber's rules that replaced something. A subtype left
 // empty, and a measurement left with no subtype, is dropped too.
 //
 // The fingerprint reads only allow-listed readings, so
 // fingerprint.ComputeFromSnapshot gives the same result before and after
-// minimal redaction. s must pass Validate; top-level keys other than
-// measurements cannot reach a Snapshot, so none is ever written.
+// minimal redaction unless a reading holds scrubbed text (the emitter checks).
+// s must pass Validate; top-level keys other than measurements cannot reach a
+// Snapshot, so none is ever written.
 func Redact(s *fingerprint.Snapshot, policy string) (*fingerprint.Snapshot, []string, error) {
 	if s == nil {
 		return nil, nil, fmt.Errorf("snapshot: redact: nil snapshot")
@@ -99,6 +90,7 @@ func Redact(s *fingerprint.Snapshot, policy string) (*fingerprint.Snapshot, []st
 		return nil, nil, fmt.Errorf("snapshot: redact: unknown policy %q (want %q or %q)", policy, PolicyMinimal, PolicyFull)
 	}
 	allow := minimalAllowlist()
+	sc := scrub.New()
 	applied := map[string]bool{RuleAllowlist: true}
 	out := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{}}
 	for _, m := range s.Measurements {
@@ -114,18 +106,11 @@ func Redact(s *fingerprint.Snapshot, policy string) (*fingerprint.Snapshot, []st
 			}
 			data := map[string]any{}
 			for k, v := range st.Data {
-				if !rule.all && !rule.keys[k] {
+				if !rule.keys[k] {
 					continue
 				}
-				if id == "GPU.hardware" {
-					if r := gpuKeyRule(k); r != "" {
-						applied[r] = true
-						continue
-					}
-				}
-				if str, ok := v.(string); ok && gpuUUID.MatchString(str) {
-					applied[RuleGPUUUIDDrop] = true
-					continue
+				if str, ok := v.(string); ok {
+					v = sc.String(str)
 				}
 				data[k] = v
 			}
@@ -137,27 +122,15 @@ func Redact(s *fingerprint.Snapshot, policy string) (*fingerprint.Snapshot, []st
 			out.Measurements = append(out.Measurements, kept)
 		}
 	}
+	for _, r := range sc.Applied() {
+		applied[r] = true
+	}
 	rules := make([]string, 0, len(applied))
 	for r := range applied {
 		rules = append(rules, r)
 	}
 	sort.Strings(rules)
 	return out, rules, nil
-}
-
-// gpuKeyRule returns the rule that drops a GPU.hardware key, or "" to keep it.
-func gpuKeyRule(key string) string {
-	for _, w := range strings.FieldsFunc(strings.ToLower(key), func(r rune) bool {
-		return r == '.' || r == '-' || r == '_' || r == ' '
-	}) {
-		switch {
-		case strings.HasPrefix(w, "serial"):
-			return RuleGPUSerialDrop
-		case strings.HasPrefix(w, "uuid"):
-			return RuleGPUUUIDDrop
-		}
-	}
-	return ""
 }
 
 // clone deep-copies s (data values are scalars).

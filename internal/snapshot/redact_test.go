@@ -105,13 +105,13 @@ func TestRedactMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRules := []string{RuleGPUSerialDrop, RuleGPUUUIDDrop, RuleAllowlist, RuleNodesDrop} // sorted
+	wantRules := []string{RuleAllowlist, RuleNodesDrop} // sorted
 	if !reflect.DeepEqual(rules, wantRules) {
 		t.Errorf("rules = %q, want %q", rules, wantRules)
 	}
 	want := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{
 		{Type: "K8s", Subtypes: []fingerprint.Subtype{
-			{Subtype: "server", Data: map[string]any{"version": "v1.33.4", "platform": "linux/amd64", "goVersion": "go1.24.6"}},
+			{Subtype: "server", Data: map[string]any{"version": "v1.33.4", "platform": "linux/amd64"}},
 			{Subtype: "node", Data: map[string]any{
 				"provider": "eks", "kubelet-version": "v1.33.4-eks-a737599", "kernel-version": "6.8.0-1035-aws",
 				"operating-system": "linux", "os-image": "Ubuntu 24.04.3 LTS",
@@ -123,8 +123,7 @@ func TestRedactMinimal(t *testing.T) {
 		}},
 		{Type: "GPU", Subtypes: []fingerprint.Subtype{
 			{Subtype: "hardware", Data: map[string]any{
-				"model": "NVIDIA H100 80GB HBM3", "count": 8, "driver": "580.159.04",
-				"bus-ids": "00000000:18:00.0", "mig-mode": "disabled",
+				"model": "NVIDIA H100 80GB HBM3", "count": 8, "driver": "580.159.04", "mig-mode": "disabled",
 			}},
 		}},
 		{Type: "NodeTopology", Subtypes: []fingerprint.Subtype{
@@ -147,7 +146,7 @@ func TestRedactMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{"ip-10-0-1-11", "i-0123456789abcdef0", "10.0.1.11", "GPU-", "MIG-", "1654922005", "source-node", "HOME_URL", "label", "SystemD", "helm"} {
+	for _, secret := range []string{"ip-10-0-1-11", "i-0123456789abcdef0", "10.0.1.11", "GPU-", "MIG-", "1654922005", "source-node", "HOME_URL", "label", "SystemD", "helm", "goVersion", "bus-ids", "00000000:18"} {
 		if strings.Contains(string(b), secret) {
 			t.Errorf("minimal snapshot still holds %q:\n%s", secret, b)
 		}
@@ -258,15 +257,39 @@ func assertSameFingerprint(t *testing.T, before, after *fingerprint.Snapshot) {
 	}
 }
 
-func TestGPUKeyRule(t *testing.T) {
-	for key, want := range map[string]string{
-		"serial": RuleGPUSerialDrop, "serials": RuleGPUSerialDrop, "gpu.0.serial": RuleGPUSerialDrop,
-		"Serial_Number": RuleGPUSerialDrop, "serialNumber": RuleGPUSerialDrop,
-		"uuid": RuleGPUUUIDDrop, "UUIDs": RuleGPUUUIDDrop, "gpu-uuid": RuleGPUUUIDDrop,
-		"model": "", "count": "", "mig-mode": "", "board-part-number": "",
-	} {
-		if got := gpuKeyRule(key); got != want {
-			t.Errorf("gpuKeyRule(%q) = %q, want %q", key, got, want)
-		}
+// TestRedactAllowlistKeyByKey: the allow-list keeps named keys only, so keys
+// that name private data in any spelling (camelCase included) never pass, and
+// kept values are scrubbed.
+func TestRedactAllowlistKeyByKey(t *testing.T) {
+	raw := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{
+		{Type: "K8s", Subtypes: []fingerprint.Subtype{{Subtype: "server", Data: map[string]any{
+			"version": "v1.33.4", "host": "https://A1B2C3D4E5F6.gr7.us-west-2.eks.amazonaws.com",
+			"cluster-arn": "arn:aws:eks:us-west-2:111122223333:cluster/prod", "gitCommit": "abc",
+		}}}},
+		{Type: "GPU", Subtypes: []fingerprint.Subtype{{Subtype: "hardware", Data: map[string]any{
+			"model": "NVIDIA H100 80GB HBM3", "gpuSerial": "1654922005581", "boardSerialNumber": "1654922005582",
+			"gpuUUIDs": "x", "pci-bus-id": "00000000:18:00.0", "hostname": "node-a",
+			"driver": "580.159.04 on ip-10-0-3-4.ec2.internal",
+		}}}},
+		{Type: "NodeTopology", Subtypes: []fingerprint.Subtype{{Subtype: "summary", Data: map[string]any{
+			"node-count": 2, "source-node": "node-a", "gpuUUIDs": "GPU-4a2c5f1e-9b3d-4e7a-8c6f-0d1e2f3a4b5c", "hostname": "node-a",
+		}}}},
+	}}
+	got, rules, err := Redact(raw, PolicyMinimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{
+		{Type: "K8s", Subtypes: []fingerprint.Subtype{{Subtype: "server", Data: map[string]any{"version": "v1.33.4"}}}},
+		{Type: "GPU", Subtypes: []fingerprint.Subtype{{Subtype: "hardware", Data: map[string]any{
+			"model": "NVIDIA H100 80GB HBM3", "driver": "580.159.04 on [redacted:host]"}}}},
+		{Type: "NodeTopology", Subtypes: []fingerprint.Subtype{{Subtype: "summary", Data: map[string]any{"node-count": 2}}}},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		gy, _ := Marshal(got)
+		t.Errorf("minimal redaction:\n%s", gy)
+	}
+	if wantRules := []string{"scrub:host", RuleAllowlist}; !reflect.DeepEqual(rules, wantRules) {
+		t.Errorf("rules %q, want %q", rules, wantRules)
 	}
 }
