@@ -219,10 +219,11 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
-	bomBytes, err := loadBOM(o, canon.Bytes, name, attestedAt)
+	bomBytes, bomRules, err := loadBOM(o, canon.Bytes, name, attestedAt)
 	if err != nil {
 		return err
 	}
+	applied = append(applied, bomRules...)
 	in := assemble.Inputs{
 		Recipe: recipe, RecipeName: name, Snapshot: shippedBytes, RawSnapshot: rawBytes, BOM: bomBytes, CTRF: ctrf,
 		AttestedAt: attestedAt, AICRVersion: orDefault(o.AICRVersion, "verify-evidence-emit"),
@@ -395,23 +396,32 @@ func setSubtype(s *fingerprint.Snapshot, typ string, sub fingerprint.Subtype) {
 	s.Measurements = append(s.Measurements, fingerprint.Measurement{Type: typ, Subtypes: []fingerprint.Subtype{sub}})
 }
 
-// loadBOM reads and validates --bom, or generates one from the recipe.
-func loadBOM(o *Options, canonicalRecipe []byte, name string, at time.Time) ([]byte, error) {
+// loadBOM reads and validates --bom, minimised under --redact minimal (with
+// the rules applied), or generates one from the recipe (public by
+// construction: it holds only what the published recipe says).
+func loadBOM(o *Options, canonicalRecipe []byte, name string, at time.Time) ([]byte, []string, error) {
 	if o.BOM == "" {
 		b, err := bom.FromRecipe(canonicalRecipe, name, at)
 		if err != nil {
-			return nil, fmt.Errorf("--bom not given and %w", err)
+			return nil, nil, fmt.Errorf("--bom not given and %w", err)
 		}
-		return b, nil
+		return b, nil, nil
 	}
 	b, err := readFile(o.BOM, MaxBOMBytes, "--bom")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := bom.Parse(b); err != nil {
-		return nil, fmt.Errorf("--bom %s: %w", o.BOM, err)
+		return nil, nil, fmt.Errorf("--bom %s: %w", o.BOM, err)
 	}
-	return b, nil
+	if o.Redact != "minimal" {
+		return b, nil, nil
+	}
+	b, rules, err := bom.Minimize(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--bom %s: %w", o.BOM, err)
+	}
+	return b, rules, nil
 }
 
 // checkFingerprintSurvives makes sure minimisation kept what the verifier

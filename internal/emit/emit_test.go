@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/aicr/verify-evidence/internal/archive"
+	"github.com/aicr/verify-evidence/internal/bom"
 	"github.com/aicr/verify-evidence/internal/emit"
 	"github.com/aicr/verify-evidence/internal/fingerprint"
 	"github.com/aicr/verify-evidence/internal/gpu"
@@ -755,7 +756,7 @@ func TestClusterPathMinimal(t *testing.T) {
 	if pred.Redaction == nil {
 		t.Fatal("predicate.redaction is absent")
 	}
-	wantRules := append(emit.CTRFRedactionRules(), snapshot.RuleAllowlist, snapshot.RuleNodesDrop)
+	wantRules := append(emit.CTRFRedactionRules(), bom.RuleAllowlist, snapshot.RuleAllowlist, snapshot.RuleNodesDrop)
 	sort.Strings(wantRules)
 	if pred.Redaction.Policy != "minimal" || pred.Redaction.Version != "v1" || !reflect.DeepEqual(pred.Redaction.Applied, wantRules) {
 		t.Errorf("predicate.redaction = %+v, want minimal v1 %v", *pred.Redaction, wantRules)

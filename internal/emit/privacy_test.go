@@ -61,6 +61,28 @@ var plantedCTRF = []string{
 	"ghp_PlantedToken", "planted-failure-message", "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
 }
 
+// privateBOM is a CycloneDX BOM as a cluster's image scanner writes it: a
+// private registry purl with an account id, authors' e-mail, a cluster ARN
+// property, tools run on a node, nested components and dependencies.
+const privateBOM = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
+ "serialNumber":"urn:uuid:7d1c0a4e-2b3f-4c5d-9e8f-a1b2c3d4e5f6",
+ "metadata":{"timestamp":"2026-11-20T09:50:00Z",
+   "authors":[{"name":"Carol Planted","email":"carol.planted@corp.example"}],
+   "tools":{"components":[{"type":"application","name":"syft","version":"1.0","description":"ran on ip-10-9-8-7.us-west-2.compute.internal"}]},
+   "properties":[{"name":"aicr:cluster","value":"arn:aws:eks:us-west-2:777788889999:cluster/bom-planted"}]},
+ "components":[
+  {"type":"container","name":"trainer","version":"1.2.3","bom-ref":"bomref-planted",
+   "purl":"pkg:oci/trainer@1.2.3?repository_url=777788889999.dkr.ecr.us-west-2.amazonaws.com%2Fteam-planted%2Ftrainer",
+   "properties":[{"name":"builder","value":"dave.planted@corp.example"}],
+   "components":[{"type":"library","name":"nested-bom-planted"}]},
+  {"type":"container","name":"sidecar","version":"2.0","purl":"pkg:docker/registry.planted-corp.example%3A5000/ops/sidecar@2.0"},
+  {"type":"application","name":"gpu-operator","version":"v25.10.1","purl":"pkg:helm/gpu-operator@v25.10.1?repository_url=https://helm.ngc.nvidia.com/nvidia"}],
+ "dependencies":[{"ref":"bomref-planted"}]}`
+
+// plantedBOM are the strings of privateBOM no minimal bundle may hold.
+var plantedBOM = []string{"7d1c0a4e", "carol.planted", "Carol Planted", "ip-10-9-8-7", "777788889999", "bom-planted",
+	"bomref-planted", "team-planted", "dave.planted", "nested-bom-planted", "registry.planted-corp.example", "dkr.ecr"}
+
 // privacyCase is one emission of the corpus: the planted inputs and the
 // strings that must not reach the bundle.
 type privacyCase struct {
@@ -190,7 +212,8 @@ func clusterCorpus() map[string]struct {
 func privacyCorpus() map[string]privacyCase {
 	out := map[string]privacyCase{}
 	for svc, c := range clusterCorpus() {
-		out[svc] = privacyCase{service: svc, snapshot: clusterSnapshot(svc, c.region, c.values), planted: append(c.planted, plantedCTRF...)}
+		planted := append(append(c.planted, plantedCTRF...), plantedBOM...)
+		out[svc] = privacyCase{service: svc, snapshot: clusterSnapshot(svc, c.region, c.values), bom: privateBOM, planted: planted}
 	}
 	return out
 }

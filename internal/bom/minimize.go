@@ -1,0 +1,199 @@
+package bom
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/aicr/verify-evidence/internal/snapshot/scrub"
+	"github.com/aicr/verify-evidence/internal/strictjson"
+)
+
+// Redaction rule ids that Minimize reports.
+const (
+	// RuleAllowlist: the BOM allow-list was applied; always reported.
+	RuleAllowlist = "bom.allowlist"
+	// RulePrivateRegistry: a purl's registry or repository_url that is not
+	// a well-known public one was removed (the purl keeps its public form).
+	RulePrivateRegistry = "bom.purl.private-registry"
+)
+
+// publicRegistries are the hosts a purl may keep as its registry
+// (repository_url, or the registry part of a docker purl's namespace):
+// public container registries and the public Helm chart repositories of
+// AICR recipes. Any other host, gcr.io and *.pkg.dev included (they hold
+// private projects as much as public ones), is private.
+func publicRegistries() map[string]bool {
+	return map[string]bool{
+		"docker.io": true, "index.docker.io": true, "registry-1.docker.io": true, "ghcr.io": true, "nvcr.io": true,
+		"quay.io": true, "registry.k8s.io": true, "public.ecr.aws": true, "mcr.microsoft.com": true,
+		"helm.ngc.nvidia.com": true, "charts.jetstack.io": true,
+	}
+}
+
+// purlQualifiers are the purl qualifiers kept besides a public repository_url:
+// build facts, never locations.
+func purlQualifiers() map[string]bool {
+	return map[string]bool{"arch": true, "os": true, "distro": true, "type": true, "classifier": true, "extension": true, "tag": true}
+}
+
+// componentKeys are the members of a component Minimize keeps.
+func componentKeys() []string { return []string{"type", "name", "version", "purl"} }
+
+// Minimize returns the published form of a CycloneDX 1.6 BOM under minimal
+// redaction, with the ids of the rules applied, sorted: only bomFormat,
+// specVersion, version and the top-level components with their type, name,
+// version and purl are kept (no serialNumber, metadata, authors, properties,
+// tools, services, dependencies or nested components). Strings kept are
+// scrubbed (package scrub); a purl loses a registry or repository_url that is
+// not public (publicRegistries) and every qualifier but a few build facts
+// (purlQualifiers). The result is encoded deterministically (sorted keys,
+// two-space indentation, final newline) and passes Parse.
+func Minimize(b []byte) ([]byte, []string, error) {
+	if _, _, err := read(b); err != nil {
+		return nil, nil, err
+	}
+	doc, err := strictjson.Members(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("BOM: %w", err)
+	}
+	sc := scrub.New()
+	applied := map[string]bool{RuleAllowlist: true}
+	out := map[string]jsontext.Value{"bomFormat": doc["bomFormat"], "specVersion": doc["specVersion"]}
+	if v, ok := doc["version"]; ok && v.Kind() == '0' {
+		out["version"] = v
+	}
+	var comps []jsontext.Value
+	if raw, ok := doc["components"]; ok {
+		if err := strictjson.Unmarshal(raw, &comps); err != nil {
+			return nil, nil, fmt.Errorf("BOM components: %w", err)
+		}
+		kept := make([]map[string]string, 0, len(comps))
+		for i, c := range comps {
+			m, err := strictjson.Members(c)
+			if err != nil {
+				return nil, nil, fmt.Errorf("BOM components[%d]: %w", i, err)
+			}
+			k := map[string]string{}
+			for _, key := range componentKeys() {
+				v, ok := m[key]
+				if !ok {
+					continue
+				}
+				var s string
+				if err := strictjson.Unmarshal(v, &s); err != nil {
+					return nil, nil, fmt.Errorf("BOM components[%d].%s: %w", i, key, err)
+				}
+				if key == "purl" {
+					var private bool
+					s, private = publicPURL(s, sc)
+					if private {
+						applied[RulePrivateRegistry] = true
+					}
+				} else {
+					s = sc.String(s)
+				}
+				k[key] = s
+			}
+			kept = append(kept, k)
+		}
+		if out["components"], err = json.Marshal(kept); err != nil {
+			return nil, nil, fmt.Errorf("BOM: %w", err)
+		}
+	}
+	enc, err := json.Marshal(out)
+	if err != nil {
+		return nil, nil, fmt.Errorf("BOM: %w", err)
+	}
+	v := jsontext.Value(enc)
+	if err := v.Canonicalize(jsontext.CanonicalizeRawInts(false), jsontext.CanonicalizeRawFloats(false)); err != nil {
+		return nil, nil, fmt.Errorf("BOM: %w", err)
+	}
+	if err := v.Indent(jsontext.WithIndent("  ")); err != nil {
+		return nil, nil, fmt.Errorf("BOM: %w", err)
+	}
+	v = append(v, '\n')
+	if _, err := Parse(v); err != nil {
+		return nil, nil, fmt.Errorf("minimised BOM: %w", err)
+	}
+	for _, r := range sc.Applied() {
+		applied[r] = true
+	}
+	rules := make([]string, 0, len(applied))
+	for r := range applied {
+		rules = append(rules, r)
+	}
+	sort.Strings(rules)
+	return v, rules, nil
+}
+
+// publicPURL returns the public form of a package URL: without a registry or
+// repository_url that is not in publicRegistries, with only the qualifiers of
+// purlQualifiers, and scrubbed. private says a registry was removed.
+func publicPURL(purl string, sc *scrub.Scrubber) (out string, private bool) {
+	public := publicRegistries()
+	rest, subpath, _ := strings.Cut(purl, "#")
+	rest, query, _ := strings.Cut(rest, "?")
+	var keptRepo string
+	var quals []string
+	if query != "" {
+		allowed := purlQualifiers()
+		for _, q := range strings.Split(query, "&") {
+			k, v, _ := strings.Cut(q, "=")
+			switch {
+			case k == "repository_url" || k == "registry":
+				val, err := url.QueryUnescape(v)
+				if err == nil && public[registryHost(val)] {
+					keptRepo = k + "=" + v
+				} else {
+					private = true
+				}
+			case allowed[k]:
+				quals = append(quals, sc.String(q))
+			default:
+				private = private || k == "download_url" || k == "vcs_url"
+			}
+		}
+	}
+	// pkg:docker/<registry>/<namespace>/<name>: a first namespace segment
+	// that names a host is a registry.
+	if typ, path, ok := strings.Cut(rest, "/"); ok && (strings.EqualFold(typ, "pkg:docker") || strings.EqualFold(typ, "pkg:oci")) {
+		if first, tail, ok := strings.Cut(path, "/"); ok {
+			host, err := url.PathUnescape(first)
+			if err == nil && (strings.ContainsAny(host, ".:") || host == "localhost") {
+				if !public[strings.ToLower(host)] {
+					rest, private = typ+"/"+tail, true
+				}
+			}
+		}
+	}
+	out = sc.String(rest)
+	if keptRepo != "" {
+		quals = append(quals, keptRepo)
+	}
+	if len(quals) > 0 {
+		sort.Strings(quals)
+		out += "?" + strings.Join(quals, "&")
+	}
+	if subpath != "" {
+		out += "#" + sc.String(subpath)
+	}
+	return out, private
+}
+
+// registryHost is the lower-case host of a repository URL, with or without a
+// scheme ("https://ghcr.io/org", "ghcr.io/org").
+func registryHost(s string) string {
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.User != nil || u.Port() != "" {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
