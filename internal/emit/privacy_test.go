@@ -3,10 +3,12 @@ package emit_test
 import (
 	"bytes"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aicr/verify-evidence/internal/emit"
+	"github.com/aicr/verify-evidence/internal/testutil"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -259,6 +261,29 @@ func TestPrivacyCorpus(t *testing.T) {
 					}
 				}
 			}
+			// Every rule is recorded, sorted, and documented in the spec's redaction table.
+			_, pred := predicateOf(t, files)
+			if pred.Redaction == nil {
+				t.Fatal("predicate.redaction is absent")
+			}
+			applied := pred.Redaction.Applied
+			for _, want := range []string{"bom.allowlist", "bom.purl.private-registry", "ctrf.allowlist", "scrub:email",
+				"scrub:host", "scrub:ip", "scrub:token", "snapshot.measurements.allowlist", "snapshot.nodes.drop"} {
+				if !slices.Contains(applied, want) {
+					t.Errorf("predicate.redaction.applied %v lacks %s", applied, want)
+				}
+			}
+			if !slices.IsSorted(applied) {
+				t.Errorf("predicate.redaction.applied %v is not sorted", applied)
+			}
+			spec := string(readFile(t, filepath.Join(testutil.RepoRoot(t), "docs", "bundle-format.md")))
+			table := spec[strings.Index(spec, "**Redaction.**"):]
+			table = table[:strings.Index(table, "\n## ")]
+			for _, r := range applied {
+				if !strings.Contains(table, "`"+r+"`") {
+					t.Errorf("rule %s is not in the redaction table of docs/bundle-format.md", r)
+				}
+			}
 			res := inspect(t, data)
 			found := false
 			for _, ch := range res.Checks {
@@ -271,6 +296,16 @@ func TestPrivacyCorpus(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("no fingerprint check: %s", describe(res))
+			}
+
+			// Control: --redact full keeps today's behaviour, the inputs as given.
+			full, _ := mustEmit(t, in.args(outPath(t), "--redact", "full"), emit.Env{})
+			fullFiles := bundleFiles(t, full)
+			if !bytes.Equal(fullFiles["bom.cdx.json"], []byte(c.bom)) || !bytes.Equal(fullFiles["ctrf/deployment.json"], []byte(aicrCTRF)) {
+				t.Error("--redact full changed the BOM or the CTRF report")
+			}
+			if !bytes.Contains(fullFiles["snapshot.yaml"], []byte("gpuSerial")) {
+				t.Error("--redact full minimised the snapshot")
 			}
 		})
 	}
