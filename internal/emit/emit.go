@@ -204,7 +204,8 @@ func Run(ctx context.Context, o *Options, env Env) error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	if o.SnapshotOut != "" {
-		if err := writeAtomically(o.SnapshotOut, func(w io.Writer) error { _, err := w.Write(rawBytes); return err }); err != nil {
+		// The raw snapshot names nodes, addresses and serials: owner only.
+		if err := writeAtomically(o.SnapshotOut, 0o600, func(w io.Writer) error { _, err := w.Write(rawBytes); return err }); err != nil {
 			return err
 		}
 	}
@@ -254,7 +255,7 @@ func Run(ctx context.Context, o *Options, env Env) error {
 		p.Step("not signing (--sign none): verify will report this bundle as unsigned")
 	}
 	p.Step("writing %s", o.Out)
-	if err := writeAtomically(o.Out, b.Write); err != nil {
+	if err := writeAtomically(o.Out, 0o644, b.Write); err != nil {
 		return err
 	}
 	p.Step("wrote %s: recipe %s (sha256 %s), %d phase report(s), attested %s", o.Out, name, b.Predicate.Recipe.Digest, len(ctrf), b.Predicate.AttestedAt)
@@ -368,7 +369,8 @@ func clusterSnapshot(ctx context.Context, o *Options, p *Progress) (*fingerprint
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
-	p.Step("listing nodes of %s", cfg.Host)
+	// Never the API server's address: progress may land in a public CI log.
+	p.Step("listing the cluster's nodes")
 	s, err := snapshot.Collect(ctx, client, snapshot.Options{Progress: func(n int) { p.Update("%d nodes listed", n) }})
 	p.Done()
 	if err != nil {

@@ -685,6 +685,18 @@ current-context: test
 	return api, kubeconfig
 }
 
+// readKubeconfigServer returns ["server", <the kubeconfig's server URL>].
+func readKubeconfigServer(t testing.TB, kubeconfig string) []string {
+	t.Helper()
+	for _, line := range strings.Split(string(readFile(t, kubeconfig)), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "server: "); ok {
+			return []string{"server", v}
+		}
+	}
+	t.Fatal("kubeconfig has no server")
+	return nil
+}
+
 // clusterArgs are in's flags with the cluster read through kubeconfig instead of --snapshot.
 func clusterArgs(in inputs, out, kubeconfig string, extra ...string) []string {
 	a := []string{
@@ -746,7 +758,15 @@ func TestClusterPathMinimal(t *testing.T) {
 		}
 	}
 
-	// The raw snapshot (--snapshot-out) is the unredacted one.
+	// The raw snapshot (--snapshot-out) is the unredacted one, readable by its owner only.
+	if fi, err := os.Stat(rawOut); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("--snapshot-out mode %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+	// Progress never names the API server (a public CI log would publish it).
+	apiURL := strings.TrimPrefix(flagValue(t, readKubeconfigServer(t, kubeconfig), "server"), "https://")
+	if strings.Contains(stderr, apiURL) || strings.Contains(stderr, "127.0.0.1") || strings.Contains(stderr, "https://") {
+		t.Errorf("progress names an endpoint (%s):\n%s", apiURL, stderr)
+	}
 	raw := readFile(t, rawOut)
 	if !bytes.Contains(raw, []byte(clusterNodeName(1199))) || !bytes.Contains(raw, []byte(clusterProviderID(1199))) {
 		t.Error("--snapshot-out lacks the per-node records")

@@ -8,8 +8,10 @@ import (
 )
 
 // writeAtomically writes the output through a temporary file in the same folder
-// and renames it into place, so a failed run never leaves a half-written bundle.
-func writeAtomically(path string, write func(io.Writer) error) (err error) {
+// and renames it into place with permissions perm, so a failed run never leaves
+// a half-written bundle. The temporary file is created 0600 (os.CreateTemp), so
+// a private file is never readable by others, not even while written.
+func writeAtomically(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -24,7 +26,7 @@ func writeAtomically(path string, write func(io.Writer) error) (err error) {
 	if err = write(tmp); err != nil {
 		return err
 	}
-	if err = tmp.Chmod(0o644); err != nil {
+	if err = tmp.Chmod(perm); err != nil {
 		return fmt.Errorf("--out %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {
