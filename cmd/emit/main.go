@@ -35,9 +35,16 @@ func run(ctx context.Context) int {
 		fmt.Fprintf(os.Stderr, "emit: %v\n", err)
 		return emit.ExitUsage
 	}
-	env := emit.Env{Stderr: os.Stderr, Terminal: emit.IsTerminal(os.Stderr), Getenv: os.Getenv}
+	env := emit.Env{Stderr: os.Stderr, Terminal: emit.IsTerminal(os.Stderr), Getenv: os.Getenv,
+		Stdin: os.Stdin, StdinTerminal: emit.IsTerminal(os.Stdin)}
 	if err := emit.Run(ctx, opts, env); err != nil {
 		fmt.Fprintf(os.Stderr, "emit: %v\n", err)
+		switch {
+		case errors.Is(err, emit.ErrAborted):
+			return emit.ExitAborted
+		case errors.Is(err, emit.ErrNeedsYes):
+			return emit.ExitUsage
+		}
 		return emit.ExitError
 	}
 	return emit.ExitOK

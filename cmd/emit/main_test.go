@@ -171,7 +171,7 @@ func TestEmitHelp(t *testing.T) {
 		if stdout != "" {
 			t.Errorf("%s wrote to stdout", arg)
 		}
-		if !strings.Contains(stderr, "Usage:") || !strings.Contains(stderr, "-identity-token") {
+		if !strings.Contains(stderr, "Usage:") || !strings.Contains(stderr, "-identity-token") || !strings.Contains(stderr, "-yes") {
 			t.Errorf("%s: stderr lacks the usage:\n%s", arg, stderr)
 		}
 		if strings.Contains(stderr, "emit: flag: help requested") {

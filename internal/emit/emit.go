@@ -32,7 +32,19 @@ const (
 	ExitOK    = 0
 	ExitError = 1
 	ExitUsage = 64
+	// ExitAborted: the user declined to publish their login identity
+	// (interactive keyless signing, see [ErrAborted]).
+	ExitAborted = 2
 )
+
+// ErrAborted is returned (wrapped) by [Run] when the user does not confirm
+// that the identity of an interactive login may be published.
+var ErrAborted = errors.New("aborted")
+
+// ErrNeedsYes is returned (wrapped) by [Run] when an interactive login would
+// publish the user's identity but stdin is not a terminal to ask on and --yes
+// was not given; a usage error.
+var ErrNeedsYes = errors.New("--yes required")
 
 // Limits on emit's inputs.
 const (
@@ -61,6 +73,7 @@ type Options struct {
 	Redact        string
 	NVML          string
 	Interactive   bool
+	Yes           bool
 	Quiet         bool
 	AICRVersion   string
 	AttestedAt    string
@@ -72,7 +85,7 @@ Usage:
   emit --recipe FILE --results DIR [--bom FILE] [--kubeconfig FILE | in-cluster]
        [--snapshot FILE] [--out evidence-bundle.tar.gz] [--sign keyless|none]
        [--identity-token FILE] [--fulcio-url URL --rekor-url URL [--tsa-url URL]]
-       [--redact minimal|full] [--nvml auto|off|required] [--quiet]
+       [--redact minimal|full] [--nvml auto|off|required] [--yes] [--quiet]
 
 --results holds the CTRF reports deployment.json, performance.json and
 conformance.json (any subset, at least one). Without --snapshot, the cluster is
@@ -81,6 +94,12 @@ and the GPUs of this machine with NVML (--nvml auto skips when NVML is absent).
 The bundle is written atomically to --out. Keyless signing takes the identity
 token from --identity-token, $SIGSTORE_ID_TOKEN, the GitHub Actions OIDC token
 (permissions: id-token: write), or an interactive login, in that order.
+
+An interactive login publishes who you are: the identity you log in with
+(usually your e-mail address) is written into the signing certificate and the
+public Rekor transparency log, permanently, and the bundle is published in a
+public PR. emit says so and asks [y/N] before the login starts; --yes accepts
+without asking (needed when stdin is not a terminal). Exit 2: not accepted.
 `
 
 // Parse reads emit's command line; the error names the flag at fault.
@@ -106,7 +125,8 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.StringVar(&o.TrustedRoot, "trusted-root", "", "verify the signed bundle against this trusted_root.json `FILE` before writing it")
 	fs.StringVar(&o.Redact, "redact", "minimal", "minimal or full")
 	fs.StringVar(&o.NVML, "nvml", "auto", "auto, off or required")
-	fs.BoolVar(&o.Interactive, "interactive", true, "allow an interactive Sigstore login when stdin and stderr are terminals")
+	fs.BoolVar(&o.Interactive, "interactive", true, "allow an interactive Sigstore login when stderr is a terminal")
+	fs.BoolVar(&o.Yes, "yes", false, "accept that an interactive login's identity (your e-mail) becomes public, without asking")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress output")
 	fs.StringVar(&o.AICRVersion, "aicr-version", "", "version of the AICR tooling that ran the validation (recorded in the predicate)")
 	fs.StringVar(&o.AttestedAt, "attested-at", "", "RFC 3339 time to record as attestedAt (default now; for reproducible bundles)")
@@ -147,6 +167,13 @@ type Env struct {
 	Cluster func(ctx context.Context, o *Options, p *Progress) (*fingerprint.Snapshot, error)
 	// Signer overrides keyless signing (tests); nil means signing.NewSigner with the resolved token source.
 	Signer assemble.Signer
+	// Tokens resolves the identity token source; nil means signing.Resolve.
+	Tokens func(signing.ResolveOptions) (signing.TokenSource, error)
+	// Stdin is where the answer to the interactive-login question is read;
+	// StdinTerminal says whether it is a terminal (without one, and without
+	// --yes, an interactive login is refused rather than asked about).
+	Stdin         io.Reader
+	StdinTerminal bool
 }
 
 // Run emits one bundle. Every failure is one line naming the input at fault.
@@ -191,7 +218,7 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	// fails at once; the token itself is fetched right before signing.
 	var signer assemble.Signer
 	if o.Sign == "keyless" {
-		if signer, err = newSigner(o, env, p); err != nil {
+		if signer, err = newSigner(ctx, o, env, p); err != nil {
 			return err
 		}
 	}
@@ -440,16 +467,25 @@ func checkFingerprintSurvives(b *assemble.Bundle, raw, shipped []byte) error {
 }
 
 // newSigner resolves the identity token source and builds the keyless signer.
-func newSigner(o *Options, env Env, p *Progress) (assemble.Signer, error) {
+func newSigner(ctx context.Context, o *Options, env Env, p *Progress) (assemble.Signer, error) {
 	if env.Signer != nil {
 		return env.Signer, nil
 	}
-	tokens, err := signing.Resolve(signing.ResolveOptions{
+	resolve := env.Tokens
+	if resolve == nil {
+		resolve = signing.Resolve
+	}
+	tokens, err := resolve(signing.ResolveOptions{
 		TokenFile: o.IdentityToken, Getenv: env.Getenv,
-		Interactive: o.Interactive && signing.StdioIsTerminal(), Stderr: env.Stderr,
+		Interactive: o.Interactive && env.Terminal, Stderr: env.Stderr,
 	})
 	if err != nil {
 		return nil, err
+	}
+	if signing.IsInteractive(tokens) {
+		if err := confirmPublicIdentity(ctx, o, env); err != nil {
+			return nil, err
+		}
 	}
 	cfg := signing.Config{FulcioURL: o.FulcioURL, RekorURL: o.RekorURL, RekorVersion: uint32(o.RekorVersion), TSAURL: o.TSAURL,
 		Progress: func(step string) { p.Step("%s", step) }}
@@ -493,4 +529,75 @@ func orDefault(v, d string) string {
 		return d
 	}
 	return v
+}
+
+// identityNotice is printed before an interactive login.
+const identityNotice = `emit: keyless signing will log you in interactively. The identity you log in with
+emit: (usually your e-mail address) is written into the signing certificate and into
+emit: the public Rekor transparency log, where it stays permanently: it cannot be
+emit: removed. The bundle, with that certificate, is then published in a public PR.
+emit: To sign without a personal identity, use a GitHub Actions workflow instead.
+`
+
+// maxAnswer bounds the answer read from stdin.
+const maxAnswer = 1024
+
+// confirmPublicIdentity says that an interactive login publishes the user's
+// identity and asks for a y/yes on stdin, unless --yes; it never waits on a
+// stdin that is not a terminal.
+func confirmPublicIdentity(ctx context.Context, o *Options, env Env) error {
+	w := env.Stderr
+	if w == nil {
+		w = io.Discard
+	}
+	fmt.Fprint(w, identityNotice)
+	if o.Yes {
+		fmt.Fprintln(w, "emit: --yes given: going ahead with the login")
+		return nil
+	}
+	if !env.StdinTerminal || env.Stdin == nil {
+		return fmt.Errorf("%w: an interactive login publishes your identity and stdin is not a terminal to ask on; pass --yes to accept, or sign with --identity-token FILE or $%s", ErrNeedsYes, signing.EnvSigstoreIDToken)
+	}
+	fmt.Fprint(w, "emit: publish your login identity and continue? [y/N] ")
+	type answer struct {
+		s   string
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() { s, err := readLine(env.Stdin); ch <- answer{s, err} }()
+	var a answer
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(w)
+		return fmt.Errorf("%w: interactive signing not confirmed (%v)", ErrAborted, ctx.Err())
+	case a = <-ch:
+	}
+	switch strings.ToLower(strings.TrimSpace(a.s)) {
+	case "y", "yes":
+		return nil
+	}
+	if a.err != nil && a.s == "" {
+		fmt.Fprintln(w)
+	}
+	return fmt.Errorf("%w: interactive signing not confirmed, nothing was signed or published (answer y, or pass --yes)", ErrAborted)
+}
+
+// readLine reads one line byte by byte, so that nothing after it is taken
+// from stdin (the browser login may read a pasted code later).
+func readLine(r io.Reader) (string, error) {
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for b.Len() < maxAnswer {
+		n, err := r.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				return b.String(), nil
+			}
+			b.WriteByte(buf[0])
+		}
+		if err != nil {
+			return b.String(), err
+		}
+	}
+	return b.String(), nil
 }

@@ -1325,7 +1325,7 @@ func TestParseHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
-	for _, w := range []string{"Usage:", "--recipe FILE", "-nvml", "-identity-token"} {
+	for _, w := range []string{"Usage:", "--recipe FILE", "-nvml", "-identity-token", "-yes", "transparency log"} {
 		if !strings.Contains(stderr.String(), w) {
 			t.Errorf("usage lacks %q", w)
 		}

@@ -51,6 +51,9 @@ type interactiveSource struct {
 	device           bool
 }
 
+// Interactive marks the source for [IsInteractive].
+func (s *interactiveSource) Interactive() bool { return true }
+
 func (s *interactiveSource) Name() string {
 	if s.device {
 		return "interactive login (device flow, " + s.issuer + ")"

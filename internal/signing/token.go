@@ -47,7 +47,9 @@ type ResolveOptions struct {
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
 	// Interactive allows an interactive login. Set it only when the user did
-	// not opt out and stdin and stderr are terminals (see [StdioIsTerminal]).
+	// not opt out and stderr is a terminal the login's prompts can reach. An
+	// interactive login publishes the user's identity (see [IsInteractive]):
+	// callers ask before its Token is called.
 	Interactive bool
 	// DeviceFlow forces the OAuth device flow for interactive logins instead
 	// of choosing it only on headless hosts.
@@ -115,6 +117,17 @@ func Resolve(opts ResolveOptions) (TokenSource, error) {
 	}
 	tried = append(tried, "interactive login (not allowed: no terminal, or turned off)")
 	return nil, &NoTokenError{Tried: tried}
+}
+
+// IsInteractive reports whether tokens come from an interactive login, whose
+// identity (usually the user's e-mail address) ends up in the Fulcio
+// certificate and the public transparency log: callers must say so, and ask,
+// before its Token is called. A source is interactive when it has a method
+// Interactive() bool that returns true ([InteractiveToken]'s does; test
+// doubles can too).
+func IsInteractive(ts TokenSource) bool {
+	i, ok := ts.(interface{ Interactive() bool })
+	return ok && i.Interactive()
 }
 
 // StdioIsTerminal reports whether stdin and stderr are both terminals, the

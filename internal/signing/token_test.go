@@ -245,3 +245,16 @@ func TestInteractiveFlowChoice(t *testing.T) {
 		}
 	}
 }
+
+func TestIsInteractive(t *testing.T) {
+	if !signing.IsInteractive(signing.InteractiveToken(signing.ResolveOptions{Getenv: envMap(nil)})) {
+		t.Error("the interactive login is not reported interactive")
+	}
+	src, err := signing.Resolve(signing.ResolveOptions{Getenv: envMap(map[string]string{signing.EnvSigstoreIDToken: envToken}), Interactive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if signing.IsInteractive(src) {
+		t.Errorf("%s is reported interactive", src.Name())
+	}
+}
