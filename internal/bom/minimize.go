@@ -20,7 +20,58 @@ const (
 	// RulePrivateRegistry: a purl's registry or repository_url that is not
 	// a well-known public one was removed (the purl keeps its public form).
 	RulePrivateRegistry = "bom.purl.private-registry"
+	// RulePrivateHost: a component name or a Go/Swift purl namespace that
+	// starts with a host that is not a well-known public one (a private Git
+	// or registry host, "git.corp.example/ml/trainer") was reduced to its
+	// last path segment ("trainer").
+	RulePrivateHost = "bom.name.private-host"
 )
+
+// publicCodeHosts are the hosts a component name or a pkg:golang/pkg:swift
+// namespace may keep as its first path segment: public code and module
+// hosts (and the public registries). Any other host is reduced away.
+func publicCodeHosts() map[string]bool {
+	m := publicRegistries()
+	for _, h := range []string{"github.com", "gitlab.com", "bitbucket.org", "golang.org", "google.golang.org", "gopkg.in",
+		"k8s.io", "sigs.k8s.io", "go.opentelemetry.io", "go.uber.org", "cloud.google.com", "go.etcd.io", "honnef.co",
+		"gotest.tools", "dario.cat", "filippo.io", "go.yaml.in", "oras.land", "helm.sh", "tags.cncf.io"} {
+		m[h] = true
+	}
+	return m
+}
+
+// hostLike says whether a path segment names a host: it has a dot (or is
+// localhost, or has a port) and its last label starts with a letter, so that
+// "v1.2" or "1.0" is not taken for a host.
+func hostLike(seg string) bool {
+	seg, _, _ = strings.Cut(seg, ":")
+	if seg == "localhost" {
+		return true
+	}
+	i := strings.LastIndexByte(seg, '.')
+	if i < 1 || i == len(seg)-1 {
+		return false
+	}
+	c := seg[i+1]
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// privateHostPath reduces "host/a/b/name" to "name" when host is host-like
+// and not in publicCodeHosts; reduced says it did.
+func privateHostPath(s string) (out string, reduced bool) {
+	first, _, ok := strings.Cut(s, "/")
+	if !ok {
+		return s, false
+	}
+	host, err := url.PathUnescape(first)
+	if err != nil {
+		host = first
+	}
+	if !hostLike(host) || publicCodeHosts()[strings.ToLower(host)] {
+		return s, false
+	}
+	return s[strings.LastIndexByte(s, '/')+1:], true
+}
 
 // publicRegistries are the hosts a purl may keep as its registry
 // (repository_url, or the registry part of a docker purl's namespace):
@@ -88,13 +139,23 @@ func Minimize(b []byte) ([]byte, []string, error) {
 				if err := strictjson.Unmarshal(v, &s); err != nil {
 					return nil, nil, fmt.Errorf("BOM components[%d].%s: %w", i, key, err)
 				}
-				if key == "purl" {
-					var private bool
-					s, private = publicPURL(s, sc)
+				switch key {
+				case "purl":
+					var private, reduced bool
+					s, private, reduced = publicPURL(s, sc)
 					if private {
 						applied[RulePrivateRegistry] = true
 					}
-				} else {
+					if reduced {
+						applied[RulePrivateHost] = true
+					}
+				case "name":
+					var reduced bool
+					if s, reduced = privateHostPath(s); reduced {
+						applied[RulePrivateHost] = true
+					}
+					s = sc.String(s)
+				default:
 					s = sc.String(s)
 				}
 				k[key] = s
@@ -133,8 +194,12 @@ func Minimize(b []byte) ([]byte, []string, error) {
 
 // publicPURL returns the public form of a package URL: without a registry or
 // repository_url that is not in publicRegistries, with only the qualifiers of
-// purlQualifiers, and scrubbed. private says a registry was removed.
-func publicPURL(purl string, sc *scrub.Scrubber) (out string, private bool) {
+// purlQualifiers, and scrubbed. private says a registry was removed: a
+// pkg:docker/pkg:oci purl on a private registry loses its whole namespace
+// (the registry and the project, account or team path under it), leaving
+// pkg:type/name@version. reduced says a pkg:golang/pkg:swift namespace on a
+// private host was removed (privateHostPath).
+func publicPURL(purl string, sc *scrub.Scrubber) (out string, private, reduced bool) {
 	public := publicRegistries()
 	rest, subpath, _ := strings.Cut(purl, "#")
 	rest, query, _ := strings.Cut(rest, "?")
@@ -160,15 +225,26 @@ func publicPURL(purl string, sc *scrub.Scrubber) (out string, private bool) {
 		}
 	}
 	// pkg:docker/<registry>/<namespace>/<name>: a first namespace segment
-	// that names a host is a registry.
-	if typ, path, ok := strings.Cut(rest, "/"); ok && (strings.EqualFold(typ, "pkg:docker") || strings.EqualFold(typ, "pkg:oci")) {
-		if first, tail, ok := strings.Cut(path, "/"); ok {
+	// that names a host is a registry; a private one goes with the whole
+	// namespace under it (a project, account or team path).
+	typ, path, ok := strings.Cut(rest, "/")
+	switch {
+	case ok && (strings.EqualFold(typ, "pkg:docker") || strings.EqualFold(typ, "pkg:oci")):
+		if first, _, ok := strings.Cut(path, "/"); ok {
 			host, err := url.PathUnescape(first)
-			if err == nil && (strings.ContainsAny(host, ".:") || host == "localhost") {
-				if !public[strings.ToLower(host)] {
-					rest, private = typ+"/"+tail, true
+			if err != nil || strings.ContainsAny(host, ".:") || host == "localhost" {
+				if err != nil || !public[strings.ToLower(host)] {
+					rest, private = typ+"/"+lastSegment(path), true
 				}
 			}
+		}
+	case ok && (strings.EqualFold(typ, "pkg:golang") || strings.EqualFold(typ, "pkg:swift")):
+		nameVer, at := path, ""
+		if i := strings.IndexByte(path, '@'); i >= 0 {
+			nameVer, at = path[:i], path[i:]
+		}
+		if r, ok := privateHostPath(nameVer); ok {
+			rest, reduced = typ+"/"+r+at, true
 		}
 	}
 	out = sc.String(rest)
@@ -182,7 +258,16 @@ func publicPURL(purl string, sc *scrub.Scrubber) (out string, private bool) {
 	if subpath != "" {
 		out += "#" + sc.String(subpath)
 	}
-	return out, private
+	return out, private, reduced
+}
+
+// lastSegment is "name@version" of "ns/…/name@version".
+func lastSegment(path string) string {
+	nameVer, at := path, ""
+	if i := strings.IndexByte(path, '@'); i >= 0 {
+		nameVer, at = path[:i], path[i:]
+	}
+	return nameVer[strings.LastIndexByte(nameVer, '/')+1:] + at
 }
 
 // registryHost is the lower-case host of a repository URL, with or without a

@@ -37,7 +37,7 @@ func TestMinimizeAllowlist(t *testing.T) {
 	}
 	for _, s := range []string{
 		`"purl": "pkg:oci/trainer@sha256%3A0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef?arch=amd64"`,
-		`"purl": "pkg:docker/team/private-docker@2.0"`,
+		`"purl": "pkg:docker/private-docker@2.0"`,
 		`"purl": "pkg:helm/gpu-operator@v25.10.1?repository_url=https://helm.ngc.nvidia.com/nvidia"`,
 	} {
 		if !bytes.Contains(out, []byte(s)) {
@@ -54,5 +54,32 @@ func TestMinimizeAllowlist(t *testing.T) {
 	again, _, err := Minimize(out)
 	if err != nil || !bytes.Equal(again, out) {
 		t.Errorf("not idempotent: %v\n%s", err, again)
+	}
+}
+
+func TestMinimizePrivateNamespaces(t *testing.T) {
+	in := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
+ {"type":"container","name":"c","version":"1","purl":"pkg:docker/gcr.io/acme-gcp-proj2/c@1"},
+ {"type":"container","name":"n","version":"1","purl":"pkg:docker/docker.io/library/n@1"},
+ {"type":"library","name":"git.acme-corp.example/ml/trainer","version":"v1.2.3","purl":"pkg:golang/git.acme-corp.example/ml/trainer@v1.2.3"},
+ {"type":"library","name":"github.com/spf13/cobra","version":"v1.8.0","purl":"pkg:golang/github.com/spf13/cobra@v1.8.0"},
+ {"type":"library","name":"commons-lang3","version":"3.0","purl":"pkg:maven/org.apache.commons/commons-lang3@3.0"}]}`
+	out, rules, err := Minimize([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"acme-gcp-proj2", "gcr.io", "acme-corp", "ml/"} {
+		if bytes.Contains(out, []byte(s)) {
+			t.Errorf("minimised BOM holds %q:\n%s", s, out)
+		}
+	}
+	for _, s := range []string{`"pkg:docker/c@1"`, `"pkg:docker/docker.io/library/n@1"`, `"name": "trainer"`, `"pkg:golang/trainer@v1.2.3"`,
+		`"pkg:golang/github.com/spf13/cobra@v1.8.0"`, `"name": "github.com/spf13/cobra"`, `"pkg:maven/org.apache.commons/commons-lang3@3.0"`} {
+		if !bytes.Contains(out, []byte(s)) {
+			t.Errorf("minimised BOM lacks %s:\n%s", s, out)
+		}
+	}
+	if want := []string{RuleAllowlist, RulePrivateHost, RulePrivateRegistry}; !reflect.DeepEqual(rules, want) {
+		t.Errorf("rules %v, want %v", rules, want)
 	}
 }
