@@ -36,8 +36,9 @@ func CTRFRedactionRules() []string { return []string{RuleCTRFAllowlist} }
 // RedactCTRF minimises a CTRF report to its allow-list (ctrfAllowlist):
 // reportFormat, specVersion, results.tool.{name,version},
 // results.summary.{tests,passed,failed,skipped,pending,other,start,stop} and
-// per test name, status and duration. The strings kept (test names, tool name
-// and version) are scrubbed (package scrub). The result is re-encoded
+// per test name, status and duration. Every string kept, at every level
+// (specVersion, tool name and version, test names and statuses, any string in
+// the summary), is scrubbed (package scrub). The result is re-encoded
 // deterministically: keys sorted, strings in their shortest escaping, numbers
 // written exactly as read, two-space indentation and a final newline. It
 // returns the ids of the rules applied, sorted. The report is read with the
@@ -49,11 +50,11 @@ func RedactCTRF(report []byte) ([]byte, []string, error) {
 	}
 	sc := scrub.New()
 	topKeys, resultKeys, toolKeys, summaryKeys, testKeys := ctrfAllowlist()
-	doc, err := pick(report, topKeys, nil, "CTRF")
+	doc, err := pick(report, topKeys, sc, "CTRF")
 	if err != nil {
 		return nil, nil, err
 	}
-	results, err := pick(doc["results"], resultKeys, nil, "CTRF results")
+	results, err := pick(doc["results"], resultKeys, sc, "CTRF results")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -67,7 +68,7 @@ func RedactCTRF(report []byte) ([]byte, []string, error) {
 		}
 	}
 	if raw, ok := results["summary"]; ok {
-		summary, err := pick(raw, summaryKeys, nil, "CTRF results.summary")
+		summary, err := pick(raw, summaryKeys, sc, "CTRF results.summary")
 		if err != nil {
 			return nil, nil, err
 		}
