@@ -53,40 +53,131 @@ func Marshal(s *fingerprint.Snapshot) ([]byte, error) {
 		}
 		return ri == 4 && ms[i].Type < ms[j].Type
 	})
-	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	w := &writer{}
+	w.buf.WriteString("# Cluster snapshot in AICR measurement form.\n\n")
+	if len(ms) == 0 {
+		w.pairs("", "", strNode("measurements"), &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"})
+	} else {
+		w.buf.WriteString("measurements:\n")
+	}
 	for _, m := range ms {
-		subs := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		w.pairs("  - ", "    ", strNode("type"), strNode(m.Type))
+		if len(m.Subtypes) == 0 {
+			w.pairs("    ", "    ", strNode("subtypes"), &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"})
+			continue
+		}
+		w.buf.WriteString("    subtypes:\n")
 		for _, st := range m.Subtypes {
-			data, err := dataNode(st.Data)
-			if err != nil {
+			w.pairs("      - ", "        ", strNode("subtype"), strNode(st.Subtype))
+			if err := w.data(st.Data); err != nil {
 				return nil, fmt.Errorf("snapshot: marshal: measurement %q, subtype %q: %w", m.Type, st.Subtype, err)
 			}
-			subs.Content = append(subs.Content, mapping(
-				strNode("subtype"), strNode(st.Subtype),
-				strNode("data"), data,
-			))
 		}
-		list.Content = append(list.Content, mapping(
-			strNode("type"), strNode(m.Type),
-			strNode("subtypes"), subs,
-		))
+		if w.err != nil {
+			break
+		}
 	}
-	root := mapping(strNode("measurements"), list)
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root},
-		HeadComment: "Cluster snapshot in AICR measurement form."}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
+	if w.err != nil {
+		return nil, fmt.Errorf("snapshot: marshal: %w", w.err)
+	}
+	if w.buf.Len() > fingerprint.MaxSnapshotBytes {
+		return nil, fmt.Errorf("snapshot: marshal: %d bytes, more than the %d a snapshot may have", w.buf.Len(), fingerprint.MaxSnapshotBytes)
+	}
+	return w.buf.Bytes(), nil
+}
+
+// dataChunk is how many data keys one YAML encoder writes. The encoder keeps
+// every event of a document until it is closed (a few hundred bytes per
+// scalar), so a large data mapping (NodeTopology.nodes: tens of thousands of
+// keys) is written chunk by chunk, each a small document of its own, indented
+// into place.
+const dataChunk = 256
+
+// writer writes snapshot YAML piece by piece: the fixed structure directly,
+// and every mapping entry through a YAML encoder of its own document, so that
+// scalars are quoted and styled exactly as a whole-document encode would (with
+// no line width limit, an entry's text does not depend on its column).
+type writer struct {
+	buf bytes.Buffer
+	err error
+}
+
+// pairs encodes kv (key, value, key, value, …) as a block mapping and writes
+// it indented: first before its first line, indent before the others (empty
+// lines, inside multi-line scalars, stay empty).
+func (w *writer) pairs(first, indent string, kv ...*yaml.Node) {
+	if w.err != nil {
+		return
+	}
+	var doc bytes.Buffer
+	enc := yaml.NewEncoder(&doc)
 	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("snapshot: marshal: %w", err)
+	if err := enc.Encode(mapping(kv...)); err != nil {
+		w.err = err
+		return
 	}
 	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("snapshot: marshal: %w", err)
+		w.err = err
+		return
 	}
-	if buf.Len() > fingerprint.MaxSnapshotBytes {
-		return nil, fmt.Errorf("snapshot: marshal: %d bytes, more than the %d a snapshot may have", buf.Len(), fingerprint.MaxSnapshotBytes)
+	// The emitter indents a line only before content: a line that is empty
+	// or starts with another line break stays as it is.
+	text, prefix, lineStart := doc.Bytes(), first, true
+	for len(text) > 0 {
+		r, size := utf8.DecodeRune(text)
+		brk := isBreak(r)
+		if lineStart && !brk {
+			w.buf.WriteString(prefix)
+			prefix = indent
+		}
+		lineStart = brk
+		w.buf.Write(text[:size])
+		text = text[size:]
 	}
-	return buf.Bytes(), nil
+	if w.buf.Len() > fingerprint.MaxSnapshotBytes {
+		w.err = fmt.Errorf("more than the %d bytes a snapshot may have", fingerprint.MaxSnapshotBytes)
+	}
+}
+
+// isBreak reports whether the YAML emitter writes r as a line break.
+func isBreak(r rune) bool {
+	return r == '\n' || r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029'
+}
+
+// data writes a subtype's data mapping with its keys sorted, dataChunk entries
+// per encoder.
+func (w *writer) data(data map[string]any) error {
+	const indent = "          "
+	if len(data) == 0 {
+		w.pairs("        ", "        ", strNode("data"), &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle})
+		return nil
+	}
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	w.buf.WriteString("        data:\n")
+	kv := make([]*yaml.Node, 0, 2*min(len(keys), dataChunk))
+	for i, k := range keys {
+		if !utf8.ValidString(k) {
+			return fmt.Errorf("key %q is not UTF-8", k)
+		}
+		v, err := scalarNode(data[k])
+		if err != nil {
+			return fmt.Errorf("key %q: %w", k, err)
+		}
+		kv = append(kv, strNode(k), v)
+		if len(kv) == 2*dataChunk || i == len(keys)-1 {
+			w.pairs(indent, indent, kv...)
+			clear(kv)
+			kv = kv[:0]
+		}
+		if w.err != nil {
+			return nil
+		}
+	}
+	return nil
 }
 
 func mapping(kv ...*yaml.Node) *yaml.Node {
@@ -97,30 +188,6 @@ func mapping(kv ...*yaml.Node) *yaml.Node {
 // back as another type (24.04, true, null, 0755, …).
 func strNode(s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-}
-
-// dataNode renders a data mapping with its keys sorted.
-func dataNode(data map[string]any) (*yaml.Node, error) {
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	n := mapping()
-	if len(keys) == 0 {
-		n.Style = yaml.FlowStyle
-	}
-	for _, k := range keys {
-		if !utf8.ValidString(k) {
-			return nil, fmt.Errorf("key %q is not UTF-8", k)
-		}
-		v, err := scalarNode(data[k])
-		if err != nil {
-			return nil, fmt.Errorf("key %q: %w", k, err)
-		}
-		n.Content = append(n.Content, strNode(k), v)
-	}
-	return n, nil
 }
 
 // scalarNode renders one data value with its explicit tag; the encoder drops
