@@ -26,6 +26,17 @@ const (
 	RuleToken    = "scrub:token"
 	RuleHomePath = "scrub:home"
 	RuleURL      = "scrub:url"
+	// RuleBucket: object-storage URLs (s3://, gs://, az://, …), whole.
+	RuleBucket = "scrub:bucket"
+	// RuleGCPProject: the id in a GCP resource path "projects/<id>".
+	RuleGCPProject = "scrub:gcp-project"
+	// RuleAzureRG: the name in an Azure resource path "/resourceGroups/<name>".
+	RuleAzureRG = "scrub:azure-rg"
+	// RuleEC2Instance: EC2 instance ids "i-<8 or 17 hex>".
+	RuleEC2Instance = "scrub:ec2-instance"
+	// RuleAWSAccount: a bare 12-digit AWS account id standing as a whole
+	// token in a string that holds more than the number.
+	RuleAWSAccount = "scrub:aws-account"
 )
 
 // Placeholder is the text that replaces a value scrubbed under rule.
@@ -35,10 +46,21 @@ func Placeholder(rule string) string {
 
 // pattern is one rule: a regular expression and an optional check of a match
 // (nil accepts every match).
+//
+// A pattern with a capture group named "v" replaces only that group (the
+// rest of the match is context, like "projects/" before a GCP project id).
+// With underscoreSep the expression sees '_' as a space, so that \b matches
+// between '_' and a word ("test_ping_10.0.12.34"); the replacement is made in
+// the original string. With rescan, a match the check rejects is searched
+// again from its next byte, so that a wide match ("de:ab:fd00::1" glued to a
+// word) does not hide an address inside it.
 type pattern struct {
-	rule  string
-	re    *regexp.Regexp
-	check func(s string, start, end int) bool
+	rule          string
+	re            *regexp.Regexp
+	check         func(s string, start, end int) bool
+	refine        func(s string, start, end int) (int, int, bool)
+	underscoreSep bool
+	rescan        bool
 }
 
 // Scrubber scrubs strings and remembers which rules replaced something. The
@@ -55,31 +77,51 @@ func New() *Scrubber {
 	host := `[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?`
 	return &Scrubber{applied: map[string]bool{}, patterns: []pattern{
 		// GPU and MIG UUIDs as nvidia-smi prints them (also MIG-GPU-<uuid>/gi/ci).
-		{rule: RuleGPUUUID, re: regexp.MustCompile(`(?i)\b(?:MIG-)?(?:GPU|MIG)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:/\d+/\d+)?`)},
+		{rule: RuleGPUUUID, re: regexp.MustCompile(`(?i)\b(?:MIG-)?(?:GPU|MIG)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:/\d+/\d+)?`), underscoreSep: true},
 		// JSON Web Tokens (service-account and OIDC tokens) and well-known token formats.
-		{rule: RuleToken, re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*|\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|A[KS]IA[0-9A-Z]{16}|ocid1\.[a-z0-9._-]+)`)},
+		{rule: RuleToken, re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*|\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abeprs]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}|A[KS]IA[0-9A-Z]{16}|ocid1\.[a-z0-9._-]+|hf_[A-Za-z0-9]{30,}|sk-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|AIza[0-9A-Za-z_-]{35}|pypi-[A-Za-z0-9_-]{50,}|dop_v1_[a-f0-9]{64}|glc_[A-Za-z0-9+/=_-]{20,})`)},
+		// kubeadm bootstrap tokens "<6>.<16>" (with a digit, as generated ones have).
+		{rule: RuleToken, re: regexp.MustCompile(`\b[a-z0-9]{6}\.[a-z0-9]{16}\b`), check: hasDigit, underscoreSep: true},
+		// URLs with user information (credentials), any scheme: the whole URL.
+		{rule: RuleURL, re: regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s/?#@"'<>]*@[^\s"'<>]*`)},
+		// Object-storage URLs name private buckets: the whole URL.
+		{rule: RuleBucket, re: regexp.MustCompile(`(?i)\b(?:s3|s3a|s3n|gs|az|abfss?|wasbs?|oss|cos|r2)://[^\s"'<>]+`)},
 		// E-mail addresses.
 		{rule: RuleEmail, re: regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)},
 		// Amazon resource names (cluster, role, account).
 		{rule: RuleARN, re: regexp.MustCompile(`\barn:aws[a-z-]*:[^\s"',;]*`)},
+		// GCP resource paths: the project id or number.
+		{rule: RuleGCPProject, re: regexp.MustCompile(`\bprojects/(?P<v>[a-z0-9][a-z0-9-]{4,28}[a-z0-9])\b`)},
+		// Azure resource paths: the resource group name.
+		{rule: RuleAzureRG, re: regexp.MustCompile(`(?i)/resourceGroups/(?P<v>[^/\s"'?#]+)`)},
 		// Cloud API server and registry endpoints, and cluster-internal or
-		// cloud-generated host and node names.
+		// cloud-generated host and node names; hosts under private-use
+		// top-level names (.corp, .lan, .intranet, .localdomain, .home.arpa,
+		// .example).
 		{rule: RuleHost, re: regexp.MustCompile(`(?i)\b(?:` + host + `\.)*(?:` +
-			host + `\.(?:internal|cluster\.local|local)` + // *.compute.internal, *.c.<project>.internal, *.svc.cluster.local
+			host + `\.(?:internal|cluster\.local|local|corp|lan|intranet|localdomain|home\.arpa|example)` + // *.compute.internal, *.c.<project>.internal, *.svc.cluster.local
 			`|(?:` + host + `\.)+(?:eks\.amazonaws\.com|amazonaws\.com|azmk8s\.io|oraclecloud\.com|oci\.oraclecloud\.com|cloudapp\.azure\.com|googleapis\.com)` +
 			`|ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}` + // EC2 private DNS names
-			`|aks-[a-z0-9]+-\d+-vmss[0-9a-z]+` + // AKS nodes
+			`|aks-[a-z0-9]+-\d+-vmss[0-9a-z]+` + // AKS nodes (scale sets)
+			`|aks-[a-z0-9]+-\d{6,}-\d+` + // AKS nodes (availability sets)
 			`|gke-[a-z0-9-]+-[0-9a-f]{8}-[a-z0-9]{4}` + // GKE nodes
-			`)\b`)},
-		// URLs left (API servers by address, private endpoints).
-		{rule: RuleURL, re: regexp.MustCompile(`(?i)\bhttps?://[^\s"'<>]+`)},
+			`|oke-c[a-z0-9]{6,}(?:-[a-z0-9]+)*` + // OKE nodes and instances (oke-c<cluster>-n<pool>-s<subnet>-<n>)
+			`)\b`), underscoreSep: true},
+		// EC2 instance ids.
+		{rule: RuleEC2Instance, re: regexp.MustCompile(`\bi-(?:[0-9a-f]{17}|[0-9a-f]{8})\b`), check: hasDigit, underscoreSep: true},
+		// URLs left (API servers by address, private endpoints), any scheme.
+		{rule: RuleURL, re: regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s"'<>]+`)},
 		// Plain UUIDs (Azure subscriptions, node and machine ids).
-		{rule: RuleUUID, re: regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)},
+		{rule: RuleUUID, re: regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), underscoreSep: true},
 		// IPv4 and IPv6 addresses (checked with netip).
-		{rule: RuleIP, re: regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3}\b`), check: validIP},
-		{rule: RuleIP, re: regexp.MustCompile(`(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}`), check: validIPv6},
-		// /home/<user>/ and /Users/<user>/ paths: the user name.
-		{rule: RuleHomePath, re: regexp.MustCompile(`(?:/home|/Users)/[^/\s"']+`)},
+		{rule: RuleIP, re: regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3}\b`), check: validIP, underscoreSep: true, rescan: true},
+		{rule: RuleIP, re: regexp.MustCompile(`(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}`), refine: validIPv6, rescan: true},
+		// Bare AWS account ids: 12 digits as a whole token, in a string that
+		// is more than the number (a reading that is only a number, like
+		// memory-bytes, is a count, not an account).
+		{rule: RuleAWSAccount, re: regexp.MustCompile(`\d{12}`), check: accountToken},
+		// /home/<user>/, /Users/<user>/ and C:\Users\<user>\ paths: the user name.
+		{rule: RuleHomePath, re: regexp.MustCompile(`(?:/home|/Users)/[^/\s"']+|(?i)\b[a-z]:\\+(?:Users|Documents and Settings)\\+[^\\\s"']+`)},
 		// Long tokens: 32 or more hex digits (not a named digest), or 32 or
 		// more base64 characters that look random.
 		{rule: RuleToken, re: regexp.MustCompile(`[A-Za-z0-9+/_-]{32,}={0,2}`), check: longToken},
@@ -89,28 +131,64 @@ func New() *Scrubber {
 // String returns s with every match of every rule replaced by its placeholder.
 func (sc *Scrubber) String(s string) string {
 	for _, p := range sc.patterns {
-		idx := p.re.FindAllStringIndex(s, -1)
-		if len(idx) == 0 {
-			continue
+		if r, ok := sc.apply(p, s); ok {
+			s = r
 		}
-		var b strings.Builder
-		last := 0
-		for _, m := range idx {
-			if p.check != nil && !p.check(s, m[0], m[1]) {
-				continue
-			}
-			b.WriteString(s[last:m[0]])
-			b.WriteString(Placeholder(p.rule))
-			last = m[1]
-			sc.applied[p.rule] = true
-		}
-		if last == 0 {
-			continue
-		}
-		b.WriteString(s[last:])
-		s = b.String()
 	}
 	return s
+}
+
+// apply replaces the matches of one pattern in s; ok says it replaced any.
+func (sc *Scrubber) apply(p pattern, s string) (string, bool) {
+	view := s
+	if p.underscoreSep {
+		view = strings.ReplaceAll(s, "_", " ") // same length, same indices
+	}
+	group := p.re.SubexpIndex("v")
+	var b strings.Builder
+	last, pos, any := 0, 0, false
+	for pos <= len(view) {
+		m := p.re.FindStringSubmatchIndex(view[pos:])
+		if m == nil {
+			break
+		}
+		start, end := m[0]+pos, m[1]+pos
+		next := end
+		if end == start {
+			next = end + 1
+		}
+		if group > 0 && m[2*group] >= 0 {
+			start, end = m[2*group]+pos, m[2*group+1]+pos
+		}
+		ok := true
+		switch {
+		case p.refine != nil:
+			start, end, ok = p.refine(s, start, end)
+		case p.check != nil:
+			ok = p.check(s, start, end)
+		}
+		if !ok || start < last {
+			if p.rescan {
+				next = m[0] + pos + 1
+			}
+			pos = next
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(Placeholder(p.rule))
+		last = end
+		any = true
+		sc.applied[p.rule] = true
+		if next < end {
+			next = end
+		}
+		pos = next
+	}
+	if !any {
+		return s, false
+	}
+	b.WriteString(s[last:])
+	return b.String(), true
 }
 
 // Applied returns the ids of the rules that replaced something, sorted.
@@ -123,24 +201,60 @@ func (sc *Scrubber) Applied() []string {
 	return out
 }
 
-// validIP accepts a match that is an IPv4 address on its own.
+// validIP accepts a match that is an IPv4 address on its own: not glued to a
+// letter or digit, and not part of a longer dotted run ("1.2.3.4.5").
 func validIP(s string, start, end int) bool {
+	alnum := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	digit := func(i int) bool { return i >= 0 && i < len(s) && s[i] >= '0' && s[i] <= '9' }
+	if start > 0 && (alnum(s[start-1]) || s[start-1] == '.' && digit(start-2)) {
+		return false
+	}
+	if end < len(s) && (alnum(s[end]) || s[end] == '.' && digit(end+1)) {
+		return false
+	}
 	a, err := netip.ParseAddr(s[start:end])
 	return err == nil && a.Is4()
 }
 
-// validIPv6 accepts a match that is an IPv6 address with a digit, standing
-// alone: not "::", not a run of words like "feed::add" or "mod::test".
-func validIPv6(s string, start, end int) bool {
+// validIPv6 narrows a match to an IPv6 address with a digit standing alone
+// (not "::", not a run of words like "feed::add" or "mod::test"): a single
+// ':' before or after it is a separator ("InternalIP:fd00:ec2::23"), and a
+// '.' after it ends a sentence unless a word follows.
+func validIPv6(s string, start, end int) (int, int, bool) {
 	word := func(c byte) bool {
 		return c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 	}
-	if start > 0 && word(s[start-1]) || end < len(s) && word(s[end]) {
-		return false
+	if strings.HasPrefix(s[start:end], ":") && !strings.HasPrefix(s[start:end], "::") {
+		start++
+	}
+	if strings.HasSuffix(s[start:end], ":") && !strings.HasSuffix(s[start:end], "::") {
+		end--
+	}
+	if start >= end || start > 0 && word(s[start-1]) {
+		return 0, 0, false
+	}
+	if end < len(s) && word(s[end]) && !(s[end] == '.' && (end+1 == len(s) || !word(s[end+1]))) {
+		return 0, 0, false
 	}
 	m := s[start:end]
 	a, err := netip.ParseAddr(m)
-	return err == nil && a.Is6() && !a.IsUnspecified() && strings.ContainsAny(m, "0123456789")
+	return start, end, err == nil && a.Is6() && !a.IsUnspecified() && strings.ContainsAny(m, "0123456789")
+}
+
+// hasDigit accepts a match with a digit in it.
+func hasDigit(s string, start, end int) bool { return strings.ContainsAny(s[start:end], "0123456789") }
+
+// accountToken accepts 12 digits that stand as a whole token, delimited by
+// the string's ends, white space or one of =:/,;()[]{}"'<>, in a string that
+// is more than the number. A '.', '-', '+', '_' or another digit or letter next
+// to them makes them part of a version, build stamp or timestamp
+// ("v1.2-202612041200") and they are kept.
+func accountToken(s string, start, end int) bool {
+	if strings.TrimSpace(s) == s[start:end] {
+		return false
+	}
+	delim := func(c byte) bool { return strings.IndexByte(" \t\r\n=:/,;()[]{}\"'<>", c) >= 0 }
+	return (start == 0 || delim(s[start-1])) && (end == len(s) || delim(s[end]))
 }
 
 // longToken accepts hex of 32 or more digits not written as a digest

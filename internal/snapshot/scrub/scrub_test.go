@@ -28,6 +28,32 @@ func TestScrubPlantedValues(t *testing.T) {
 		"key Zx9Qw3Er7Ty1Ui5Op0As8Df2Gh6Jk4Lz":                          "Zx9Qw3Er7Ty1Ui5Op0As8Df2Gh6Jk4Lz",
 		"ocid1.cluster.oc1.iad.aaaaaaaa1234":                            "aaaaaaaa1234",
 		"sub 3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d":                      "3f2b1c4d",
+		"test_ping_10.0.12.34":                                          "10.0.12.34",
+		"test_drain_ip-10-0-12-36":                                      "ip-10-0-12-36",
+		"ping InternalIP:fd00:ec2::23":                                  "fd00:ec2::23",
+		"reachable fd00:ec2::24.":                                       "fd00:ec2::24",
+		"node:ab:fd00::1 down":                                          "fd00::1",
+		"projects/acme-ml-prod-4711/zones/us-central1-a":                "acme-ml-prod-4711",
+		"/subscriptions/x/resourceGroups/acme-prod-rg/providers":        "acme-prod-rg",
+		"on aks-nodepool1-31415926-0":                                   "31415926",
+		"on oke-cywiqripuyg-nsgagklgnst-st2qczvnmba-0":                  "cywiqripuyg",
+		"on i-0fedcba9876543210":                                        "0fedcba9876543210",
+		"i-0a1b2c3d stopped":                                            "0a1b2c3d",
+		"account 444455556666":                                          "444455556666",
+		"2.0.5 acct=444455556666":                                       "444455556666",
+		"join --token abcdef.0123456789abcdef":                          "0123456789abcdef",
+		"HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh":                "AbCdEfGhIjKlMnOp",
+		"key sk-proj-AbCdEfGhIjKlMnOpQrStUv":                            "AbCdEfGhIjKlMnOp",
+		"gho_AbCdEfGhIjKlMnOpQrStUvWx":                                  "AbCdEfGhIjKlMnOp",
+		"xoxb-1234567890-abcdefghij":                                    "1234567890-abcdefghij",
+		"AKIAIOSFODNN7EXAMPLE":                                          "IOSFODNN7EXAMPLE",
+		`C:\Users\alicewin\.kube\config`:                                "alicewin",
+		"postgres://mlflow:S3cr3tPw@10.0.5.6:5432/mlflow":               "S3cr3tPw",
+		"redis://cache.acme:6379/0":                                     "cache.acme",
+		"upload to s3://acme-private-results/run-42":                    "acme-private-results",
+		"gs://acme-bucket/x":                                            "acme-bucket",
+		"pull registry.acme-corp.example:5000/x":                        "acme-corp",
+		"gitlab.corp/x":                                                 "gitlab.corp",
 	} {
 		sc := New()
 		if out := sc.String(in); strings.Contains(out, gone) || !strings.Contains(out, "[redacted:") {
@@ -42,6 +68,8 @@ func TestScrubKeepsOrdinaryValues(t *testing.T) {
 		"v1.33.4-eks-a737599", "580.159.04", "NVIDIA H100 80GB HBM3", "12:34:56", "tests::gpu_ready", "feed::add",
 		"pkg:oci/gpu-operator@sha256%3A0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 		"/usr/local/lib/python3/site-packages/nvidia_smi_wrapper", "us-west-2", "p5.48xlarge", "Ubuntu 24.04.3 LTS",
+		"150754820096", "1795168800000", "v1.2.3-202612041200", "build 20261204.120000", "1.2.3.4.5", "v10.0.0.1",
+		"nccl.test", "e2e.test", "test_projects/x", "ami-0fedcba9", "gpu_ready_check", "elapsed 123456789012345ms",
 	} {
 		sc := New()
 		if out := sc.String(in); out != in || len(sc.Applied()) != 0 {
