@@ -110,7 +110,7 @@ func TestEmitExampleInspectsAsPassed(t *testing.T) {
 			t.Errorf("stderr line %q lacks the \"emit: \" prefix", l)
 		}
 	}
-	if !strings.Contains(stderr, "emit: wrote "+out) {
+	if !strings.Contains(stderr, "emit: wrote "+filepath.Base(out)) {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 	data, err := os.ReadFile(out)

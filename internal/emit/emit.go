@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/aicr/verify-evidence/internal/assemble"
@@ -23,6 +24,7 @@ import (
 	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/signing"
 	"github.com/aicr/verify-evidence/internal/snapshot"
+	"github.com/aicr/verify-evidence/internal/snapshot/scrub"
 	"github.com/aicr/verify-evidence/internal/trust"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
@@ -179,6 +181,9 @@ type Env struct {
 // Run emits one bundle. Every failure is one line naming the input at fault.
 func Run(ctx context.Context, o *Options, env Env) error {
 	p := NewProgress(env.Stderr, env.Terminal, o.Quiet)
+	if o.Redact == "full" {
+		p.Warn("--redact full: the raw snapshot (node names, addresses, provider ids), the CTRF reports and the BOM are published as given, in a public PR and forever; nothing is redacted")
+	}
 	now := time.Now
 	if env.Now != nil {
 		now = env.Now
@@ -205,6 +210,9 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	name, err := recipeName(o, canon)
 	if err != nil {
 		return err
+	}
+	if rules := recipeScrubRules(canon.Root); len(rules) > 0 {
+		p.Warn("recipe.yaml is published verbatim (it is the signed subject) and is not redacted; the scrubber would change values in it (rules %s): remove private data from the recipe before publishing", strings.Join(rules, ", "))
 	}
 	declared, err := schema.DeclaredPhases(canon.Root)
 	if err != nil {
@@ -252,9 +260,15 @@ func Run(ctx context.Context, o *Options, env Env) error {
 		return err
 	}
 	applied = append(applied, bomRules...)
+	aicrVersion := orDefault(o.AICRVersion, "verify-evidence-emit")
+	if o.Redact == "minimal" {
+		sc := scrub.New()
+		aicrVersion = sc.String(aicrVersion)
+		applied = append(applied, sc.Applied()...)
+	}
 	in := assemble.Inputs{
 		Recipe: recipe, RecipeName: name, Snapshot: shippedBytes, RawSnapshot: rawBytes, BOM: bomBytes, CTRF: ctrf,
-		AttestedAt: attestedAt, AICRVersion: orDefault(o.AICRVersion, "verify-evidence-emit"),
+		AttestedAt: attestedAt, AICRVersion: aicrVersion,
 	}
 	if o.Redact == "minimal" {
 		in.Redaction = &schema.Redaction{Policy: "minimal", Version: "v1", Applied: sortedUnique(applied)}
@@ -281,11 +295,11 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	} else {
 		p.Step("not signing (--sign none): verify will report this bundle as unsigned")
 	}
-	p.Step("writing %s", o.Out)
+	p.Step("writing %s", shownPath(o.Out))
 	if err := writeAtomically(o.Out, 0o644, b.Write); err != nil {
 		return err
 	}
-	p.Step("wrote %s: recipe %s (sha256 %s), %d phase report(s), attested %s", o.Out, name, b.Predicate.Recipe.Digest, len(ctrf), b.Predicate.AttestedAt)
+	p.Step("wrote %s: recipe %s (sha256 %s), %d phase report(s), attested %s", shownPath(o.Out), name, b.Predicate.Recipe.Digest, len(ctrf), b.Predicate.AttestedAt)
 	return nil
 }
 
@@ -298,11 +312,44 @@ func recipeName(o *Options, canon *schema.CanonicalRecipe) (string, error) {
 	if name == "" {
 		name = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(o.Recipe), ".yaml"), ".yml")
 	}
+	sc := scrub.New()
 	if !schema.ValidRecipeName(name) {
-		return "", fmt.Errorf("recipe name %q: want lowercase letters, digits, '.', '_' and '-' (set --recipe-name)", name)
+		return "", fmt.Errorf("recipe name %q: want lowercase letters, digits, '.', '_' and '-' (set --recipe-name)", sc.String(name))
+	}
+	// The name is the subject name: published as is, never redacted. One the
+	// scrubber would change is refused, without printing it (the log may be
+	// public).
+	if sc.String(name) != name {
+		return "", fmt.Errorf("recipe name holds what looks like private data (%s): it is published as the subject name and cannot be redacted; set --recipe-name to another name", strings.Join(sc.Applied(), ", "))
 	}
 	return name, nil
 }
+
+// recipeScrubRules returns the ids of the scrubber's rules that would change
+// a scalar (key or value) of the canonical recipe, sorted; nil when none.
+// Public URLs (chart repositories) are expected in a recipe and not counted.
+func recipeScrubRules(root *yaml.Node) []string {
+	sc := scrub.NewPublicURLs()
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil {
+			return
+		}
+		if n.Kind == yaml.ScalarNode {
+			sc.String(n.Value)
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(root)
+	return sc.Applied()
+}
+
+// shownPath is how progress names a file: its base name only, since the
+// directory may hold the user's name ("/home/alice/…") and progress may land
+// in a public CI log.
+func shownPath(path string) string { return filepath.Base(path) }
 
 // readCTRF reads the phase reports in dir, validated and redacted per policy,
 // with the ids of the redaction rules applied.
@@ -347,7 +394,7 @@ func rawSnapshot(ctx context.Context, o *Options, env Env, p *Progress) (*finger
 		if s, err = fingerprint.ParseSnapshot(b); err != nil {
 			return nil, fmt.Errorf("--snapshot %s: %w", o.Snapshot, err)
 		}
-		p.Step("using snapshot %s", o.Snapshot)
+		p.Step("using snapshot %s", shownPath(o.Snapshot))
 	} else {
 		cluster := env.Cluster
 		if cluster == nil {
@@ -461,7 +508,10 @@ func checkFingerprintSurvives(b *assemble.Bundle, raw, shipped []byte) error {
 		return fmt.Errorf("redacted snapshot: %w", err)
 	}
 	if diffs := fingerprint.CompareFingerprint(b.Predicate.Fingerprint, fromShipped); len(diffs) > 0 {
-		return fmt.Errorf("redaction changed the fingerprint the verifier will recompute: %s", diffs[0])
+		// Name the reading only: its values hold what was scrubbed, and
+		// this message may land in a public CI log.
+		field, _, _ := strings.Cut(diffs[0], ": ")
+		return fmt.Errorf("redaction changed the fingerprint the verifier will recompute: %s holds what the scrubber removes (values not shown; see the raw snapshot, --snapshot-out)", field)
 	}
 	return nil
 }

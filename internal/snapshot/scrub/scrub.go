@@ -61,6 +61,8 @@ type pattern struct {
 	refine        func(s string, start, end int) (int, int, bool)
 	underscoreSep bool
 	rescan        bool
+	// anyURL marks the rule that removes every URL left, public or not.
+	anyURL bool
 }
 
 // Scrubber scrubs strings and remembers which rules replaced something. The
@@ -110,7 +112,7 @@ func New() *Scrubber {
 		// EC2 instance ids.
 		{rule: RuleEC2Instance, re: regexp.MustCompile(`\bi-(?:[0-9a-f]{17}|[0-9a-f]{8})\b`), check: hasDigit, underscoreSep: true},
 		// URLs left (API servers by address, private endpoints), any scheme.
-		{rule: RuleURL, re: regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s"'<>]+`)},
+		{rule: RuleURL, re: regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s"'<>]+`), anyURL: true},
 		// Plain UUIDs (Azure subscriptions, node and machine ids).
 		{rule: RuleUUID, re: regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), underscoreSep: true},
 		// IPv4 and IPv6 addresses (checked with netip).
@@ -126,6 +128,22 @@ func New() *Scrubber {
 		// more base64 characters that look random.
 		{rule: RuleToken, re: regexp.MustCompile(`[A-Za-z0-9+/_-]{32,}={0,2}`), check: longToken},
 	}}
+}
+
+// NewPublicURLs returns a Scrubber without the rule that removes every URL
+// left: for text where public URLs are expected (a recipe's chart
+// repositories), to find what else is private in it. URLs with credentials,
+// bucket URLs and private hosts and addresses inside URLs are still matched.
+func NewPublicURLs() *Scrubber {
+	sc := New()
+	kept := sc.patterns[:0]
+	for _, p := range sc.patterns {
+		if !p.anyURL {
+			kept = append(kept, p)
+		}
+	}
+	sc.patterns = kept
+	return sc
 }
 
 // String returns s with every match of every rule replaced by its placeholder.

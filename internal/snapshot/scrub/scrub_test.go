@@ -89,3 +89,15 @@ func TestScrubApplied(t *testing.T) {
 		t.Error(Placeholder(RuleIP))
 	}
 }
+
+func TestNewPublicURLs(t *testing.T) {
+	sc := NewPublicURLs()
+	if in := "https://charts.jetstack.io"; sc.String(in) != in || len(sc.Applied()) != 0 {
+		t.Errorf("public URL changed: %q %v", sc.String(in), sc.Applied())
+	}
+	for _, in := range []string{"https://u:p@charts.jetstack.io", "https://charts.acme-corp.example/x", "http://10.0.0.1/charts", "s3://b/x"} {
+		if sc.String(in) == in {
+			t.Errorf("%q not scrubbed", in)
+		}
+	}
+}
