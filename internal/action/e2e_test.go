@@ -76,6 +76,13 @@ type run struct {
 // container action on a pull_request event.
 func runAction(t *testing.T, srv *githubtest.Server, event []byte, eventName string, inputs map[string]string, workspace ...map[string][]byte) run {
 	t.Helper()
+	return runActionWrapped(t, nil, srv, event, eventName, inputs, workspace...)
+}
+
+// runActionWrapped is runAction with the binary run under wrap (a command
+// and its arguments, e.g. /usr/bin/time -v -o FILE; nil: none).
+func runActionWrapped(t *testing.T, wrap []string, srv *githubtest.Server, event []byte, eventName string, inputs map[string]string, workspace ...map[string][]byte) run {
+	t.Helper()
 	ws := t.TempDir()
 	for _, files := range workspace {
 		for name, b := range files {
@@ -120,7 +127,8 @@ func runAction(t *testing.T, srv *githubtest.Server, event []byte, eventName str
 	bin := actionBinary(t) // built before the clock starts: a busy machine builds slowly
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "action")
+	argv := append(append([]string{}, wrap...), bin, "action")
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Dir = ws
 	var stdout, stderr bytes.Buffer
