@@ -35,6 +35,7 @@ run() {
 	local kib line
 	kib=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$tmp/time-$1.txt")
 	line=$(grep -m1 '^resbench ' "$tmp/out-$1.txt")
+	[[ -n $kib ]] || { echo "bench-action-resources: $1: no peak RSS in /usr/bin/time's output" >&2; exit 1; }
 	printf '%s\t%s\n' "$kib" "$line"
 }
 

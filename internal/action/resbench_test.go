@@ -70,7 +70,7 @@ func TestResourceBench(t *testing.T) {
 		logLine = m
 	}
 	fmt.Printf("resbench %s exit=%d fake-api-calls=%d action-log=%q\n", scenario, r.code, srv.Fake.Total(), logLine)
-	if logLine == "" {
+	if logLine == "" || r.code < 0 {
 		t.Fatalf("no API-call log line; exit %d\n%s", r.code, r.stdout)
 	}
 }

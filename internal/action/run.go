@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -26,12 +27,23 @@ const (
 	ExitError  = 3 // the action could not run (bad input, event, API)
 )
 
+// SoftMemoryLimit is the Go runtime's soft memory limit for an action run
+// (unless GOMEMLIMIT sets one): the collector runs harder near it, so that the
+// garbage of parsing large recipe files one after another does not pile up.
+// What a run keeps is bounded by the planner (diff.MaxKeptNodes,
+// diff.MaxParsedBytes); the target is a peak RSS of 256 MiB for any PR
+// (scripts/bench-action-resources.sh).
+const SoftMemoryLimit = 200 << 20
+
 // NewGitHub builds the API client for a token and API base URL.
 type NewGitHub func(token, apiURL string) (GitHub, error)
 
 // Main runs the action with the runner's environment through a. It returns the
 // process exit code.
 func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(SoftMemoryLimit)
+	}
 	// fail ends a run that could not decide anything: an error, verdict=error.
 	fail := func(msg string) int {
 		a.Errorf("%s", Neutralize(msg))
@@ -224,6 +236,7 @@ func (r *Runner) undecided(ctx context.Context, a *githubactions.Action, t Targe
 	if id := r.writeComment(ctx, a, t, body, r.In.Comment == CommentAlways); id != 0 {
 		a.SetOutput("comment-id", strconv.FormatInt(id, 10))
 	}
+	a.Infof("verdict %s: could not decide; %d GitHub API calls", verify.VerdictError, r.GH.Calls())
 	return ExitError
 }
 

@@ -223,6 +223,7 @@ type resolver struct {
 	listErr error
 	unsafe  []string // head paths skipped because they fail the path rules
 	reads   int
+	budget  parseBudget
 }
 
 func newResolver(ctx context.Context, head Lister) *resolver {
@@ -270,7 +271,7 @@ func (r *resolver) load(p string) (*doc, error) {
 		return nil, &ReadError{Err: err}
 	}
 	if r.reads >= MaxScannedFiles {
-		return nil, fmt.Errorf("more than %d recipe files to read at the PR head", MaxScannedFiles)
+		return nil, &ReadError{Err: &TooLargeError{Detail: fmt.Sprintf("more than %d recipe files to read at the PR head", MaxScannedFiles)}}
 	}
 	r.reads++
 	b, err := readBounded(r.ctx, r.head, p)
@@ -283,7 +284,14 @@ func (r *resolver) load(p string) (*doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.budget.parse(p, b); err != nil {
+		return nil, err
+	}
 	d := parseDoc(p, b)
+	d.slim()
+	if err := r.budget.keep(p, d.spec); err != nil {
+		return nil, err
+	}
 	r.docs[p] = d
 	return d, nil
 }

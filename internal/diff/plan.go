@@ -601,7 +601,15 @@ func (pl *planner) baseOverlays(recipeFiles, removedFiles []fileChange) ([]*doc,
 		case len(b) > MaxRecipeBytes:
 			continue // never applied: AICR's limit is the same
 		}
-		if d := parseDoc(p, b); d.err == nil && d.kind == kindMetadata && ValidRecipeName(d.recipeName()) {
+		if err := pl.r.budget.parse(p, b); err != nil {
+			return nil, err
+		}
+		d := parseDoc(p, b)
+		d.slim()
+		if d.err == nil && d.kind == kindMetadata && ValidRecipeName(d.recipeName()) {
+			if err := pl.r.budget.keep(p, d.spec); err != nil {
+				return nil, err
+			}
 			out = append(out, d)
 		}
 	}
