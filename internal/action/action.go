@@ -40,6 +40,32 @@ const (
 	MaxTrustBytes  = trust.MaxTrustedRootBytes
 )
 
+// Bounds of the blobs one run reads through the API (head and base trees
+// together): a PR whose plan needs more is "too large to verify" (verdict
+// error), not verified in part. GITHUB_TOKEN allows 1,000 requests an hour
+// per repository.
+const (
+	MaxBlobReads = 600
+	MaxBlobBytes = 1 << 30
+)
+
+// blobBudget counts the blob reads of one run.
+type blobBudget struct {
+	reads int
+	bytes int64
+}
+
+func (b *blobBudget) take(p string, limit int64) error {
+	if b.reads >= MaxBlobReads {
+		return &diff.TooLargeError{Detail: fmt.Sprintf("reading %q would take this run over %d blob reads through the GitHub API", p, MaxBlobReads)}
+	}
+	if b.bytes+min(limit, MaxBundleBytes) > MaxBlobBytes {
+		return &diff.TooLargeError{Detail: fmt.Sprintf("reading %q could take this run over %d MiB of blobs read through the GitHub API", p, MaxBlobBytes>>20)}
+	}
+	b.reads++
+	return nil
+}
+
 // Target is the pull request the action reports on.
 type Target struct {
 	Repo github.Repo
@@ -74,6 +100,8 @@ type headTree struct {
 	blobs map[string][]byte
 	// base is the tree at the PR's base commit (diff.BaseReader).
 	base *headTree
+	// budget bounds the blob reads of the run (shared with base; nil: none).
+	budget *blobBudget
 }
 
 var _ diff.BaseReader = (*headTree)(nil)
@@ -179,9 +207,20 @@ func (h *headTree) read(ctx context.Context, p string, limit int64) ([]byte, err
 		}
 		return b, nil
 	}
+	if h.budget != nil {
+		if err := h.budget.take(p, limit); err != nil {
+			return nil, err
+		}
+	}
 	b, err := h.gh.Blob(ctx, h.repo, sha, limit)
 	if err != nil {
 		return nil, err
+	}
+	if h.budget != nil {
+		h.budget.bytes += int64(len(b))
+	}
+	if len(b) > MaxRecipeBytes {
+		return b, nil // a bundle: read once, never kept for the run
 	}
 	if h.blobs == nil {
 		h.blobs = map[string][]byte{}
@@ -200,8 +239,9 @@ func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) 
 	if files.Truncated {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("The PR changes more than GitHub's API lists (%d files returned, the cap is 3,000): recipes beyond the cap were not seen. Split the PR.", len(files.Files)))
 	}
-	head := &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.HeadSHA, changed: map[string]github.ChangedFile{},
-		base: &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.BaseSHA}}
+	budget := &blobBudget{}
+	head := &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.HeadSHA, changed: map[string]github.ChangedFile{}, budget: budget,
+		base: &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.BaseSHA, budget: budget}}
 	var changes []diff.Change
 	for _, f := range files.Files {
 		head.changed[f.Path] = f
