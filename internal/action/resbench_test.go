@@ -22,6 +22,8 @@ import (
 //     files at the head (unrelated overlays in other folders).
 //   - big40: a PR that adds 40 resolved recipes of about 1 MiB of dense
 //     mappings each.
+//   - under40: a PR that adds 40 resolved recipes just under the nodes
+//     parsed of one file (diff.MaxDocNodes), about 780 KiB each.
 //   - baseline: a PR that adds one small resolved recipe.
 func TestResourceBench(t *testing.T) {
 	scenario := os.Getenv("VERIFY_EVIDENCE_RESBENCH")
@@ -57,6 +59,15 @@ func TestResourceBench(t *testing.T) {
 			}
 			b.WriteString("z: 0}\n")
 			files = append(files, githubtest.File{Path: fmt.Sprintf("recipes/big-%02d.yaml", i), Status: "added", Content: []byte(b.String())})
+		}
+	case "under40":
+		for i := 0; i < 40; i++ {
+			var b strings.Builder
+			b.WriteString("kind: RecipeResult\nspec:\n  m:\n")
+			for j := 0; 3*j < 199_000; j++ {
+				fmt.Fprintf(&b, "    k%d: %d\n", j, j%10)
+			}
+			files = append(files, githubtest.File{Path: fmt.Sprintf("recipes/dense-%02d.yaml", i), Status: "added", Content: []byte(b.String())})
 		}
 	case "baseline":
 		files = []githubtest.File{{Path: "recipes/small.yaml", Status: "added", Content: []byte("kind: RecipeResult\nspec:\n  m: {a: 1}\n")}}
