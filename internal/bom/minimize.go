@@ -113,7 +113,7 @@ func Minimize(b []byte) ([]byte, []string, error) {
 		return nil, nil, fmt.Errorf("BOM: %w", err)
 	}
 	sc := scrub.New()
-	applied := map[string]bool{RuleAllowlist: true}
+	sc.Record(RuleAllowlist)
 	out := map[string]jsontext.Value{"bomFormat": doc["bomFormat"], "specVersion": doc["specVersion"]}
 	if v, ok := doc["version"]; ok && v.Kind() == '0' {
 		out["version"] = v
@@ -144,15 +144,15 @@ func Minimize(b []byte) ([]byte, []string, error) {
 					var private, reduced bool
 					s, private, reduced = publicPURL(s, sc)
 					if private {
-						applied[RulePrivateRegistry] = true
+						sc.Record(RulePrivateRegistry)
 					}
 					if reduced {
-						applied[RulePrivateHost] = true
+						sc.Record(RulePrivateHost)
 					}
 				case "name":
 					var reduced bool
 					if s, reduced = privateHostPath(s); reduced {
-						applied[RulePrivateHost] = true
+						sc.Record(RulePrivateHost)
 					}
 					s = sc.String(s)
 				default:
@@ -181,15 +181,7 @@ func Minimize(b []byte) ([]byte, []string, error) {
 	if _, err := Parse(v); err != nil {
 		return nil, nil, fmt.Errorf("minimised BOM: %w", err)
 	}
-	for _, r := range sc.Applied() {
-		applied[r] = true
-	}
-	rules := make([]string, 0, len(applied))
-	for r := range applied {
-		rules = append(rules, r)
-	}
-	sort.Strings(rules)
-	return v, rules, nil
+	return v, sc.Applied(), nil
 }
 
 // publicPURL returns the public form of a package URL: without a registry or

@@ -2,7 +2,6 @@ package emit
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -49,6 +48,7 @@ func RedactCTRF(report []byte) ([]byte, []string, error) {
 		return nil, nil, err
 	}
 	sc := scrub.New()
+	sc.Record(RuleCTRFAllowlist)
 	topKeys, resultKeys, toolKeys, summaryKeys, testKeys := ctrfAllowlist()
 	doc, err := pick(report, topKeys, sc, "CTRF")
 	if err != nil {
@@ -111,9 +111,7 @@ func RedactCTRF(report []byte) ([]byte, []string, error) {
 	if _, err := schema.CheckCTRFSummary(v); err != nil {
 		return nil, nil, fmt.Errorf("redacted CTRF: %w", err)
 	}
-	rules := append(CTRFRedactionRules(), sc.Applied()...)
-	sort.Strings(rules)
-	return v, rules, nil
+	return v, sc.Applied(), nil
 }
 
 // pick returns the members of the JSON object b named in keys. With a

@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/aicr/verify-evidence/internal/fingerprint"
 	"github.com/aicr/verify-evidence/internal/snapshot/scrub"
@@ -91,14 +90,14 @@ func Redact(s *fingerprint.Snapshot, policy string) (*fingerprint.Snapshot, []st
 	}
 	allow := minimalAllowlist()
 	sc := scrub.New()
-	applied := map[string]bool{RuleAllowlist: true}
+	sc.Record(RuleAllowlist)
 	out := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{}}
 	for _, m := range s.Measurements {
 		kept := fingerprint.Measurement{Type: m.Type}
 		for _, st := range m.Subtypes {
 			id := m.Type + "." + st.Subtype
 			if id == "NodeTopology.nodes" {
-				applied[RuleNodesDrop] = true
+				sc.Record(RuleNodesDrop)
 			}
 			rule, ok := allow[id]
 			if !ok {
@@ -122,15 +121,7 @@ func Redact(s *fingerprint.Snapshot, policy string) (*fingerprint.Snapshot, []st
 			out.Measurements = append(out.Measurements, kept)
 		}
 	}
-	for _, r := range sc.Applied() {
-		applied[r] = true
-	}
-	rules := make([]string, 0, len(applied))
-	for r := range applied {
-		rules = append(rules, r)
-	}
-	sort.Strings(rules)
-	return out, rules, nil
+	return out, sc.Applied(), nil
 }
 
 // clone deep-copies s (data values are scalars).

@@ -209,6 +209,10 @@ func (sc *Scrubber) apply(p pattern, s string) (string, bool) {
 	return b.String(), true
 }
 
+// Record records a rule id applied outside the scrubber (an allow-list, a
+// dropped field) so that Applied reports every rule of one redaction.
+func (sc *Scrubber) Record(rule string) { sc.applied[rule] = true }
+
 // Applied returns the ids of the rules that replaced something, sorted.
 func (sc *Scrubber) Applied() []string {
 	out := make([]string, 0, len(sc.applied))
