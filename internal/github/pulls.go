@@ -51,35 +51,6 @@ func (c *Client) PullRequest(ctx context.Context, repo Repo, number int) (*PullR
 	return &p, nil
 }
 
-// PullRequestsForCommit lists the pull requests of repo associated with
-// commit sha (GET /repos/{owner}/{repo}/commits/{sha}/pulls, all pages). The
-// two-stage workflow_run flow uses it to re-derive the pull request from the
-// run's head SHA instead of trusting an artifact; callers should keep only
-// open pull requests whose HeadSHA equals sha.
-func (c *Client) PullRequestsForCommit(ctx context.Context, repo Repo, sha string) ([]PullRequest, error) {
-	op := "list PRs for commit " + sha
-	if err := checkRepo(op, repo); err != nil {
-		return nil, err
-	}
-	if err := checkSHA(op, sha); err != nil {
-		return nil, err
-	}
-	var out []PullRequest
-	opt := &gh.ListOptions{PerPage: listPerPage}
-	for {
-		prs, resp, err := c.gh.PullRequests.ListPullRequestsWithCommit(ctx, repo.Owner, repo.Name, sha, opt)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		for _, pr := range prs {
-			out = append(out, convertPR(pr))
-		}
-		if resp.NextPage == 0 || resp.NextPage <= opt.Page {
-			return out, nil
-		}
-		opt.Page = resp.NextPage
-	}
-}
 
 // convertPR maps go-github's pull request to ours.
 func convertPR(pr *gh.PullRequest) PullRequest {

@@ -135,32 +135,3 @@ func TestPullRequestFilesStatuses(t *testing.T) {
 	}
 }
 
-func TestPullRequestsForCommit(t *testing.T) {
-	s := newServer(t)
-	s.AddPR(testRepo.String(), githubtest.PR{Number: 7, HeadRepo: "contributor/recipes"}, nil)
-	s.AddPR(testRepo.String(), githubtest.PR{Number: 8}, nil)
-	c, _ := newClient(t, s)
-	ctx := context.Background()
-	pr7, err := c.PullRequest(ctx, testRepo, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prs, err := c.PullRequestsForCommit(ctx, testRepo, pr7.HeadSHA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(prs) != 1 || prs[0].Number != 7 || prs[0].HeadSHA != pr7.HeadSHA || !prs[0].Fork || prs[0].State != "open" {
-		t.Errorf("PRs for %s = %+v", pr7.HeadSHA, prs)
-	}
-	none, err := c.PullRequestsForCommit(ctx, testRepo, githubtest.BlobSHA([]byte("unrelated")))
-	if err != nil || len(none) != 0 {
-		t.Errorf("unrelated commit: %+v, %v", none, err)
-	}
-	before := c.Calls()
-	if _, err := c.PullRequestsForCommit(ctx, testRepo, "main"); err == nil {
-		t.Error("a branch name was accepted as a commit SHA")
-	}
-	if c.Calls() != before {
-		t.Error("an invalid SHA was sent")
-	}
-}

@@ -15,6 +15,9 @@ const (
 	EndpointUpdateComment = "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"
 	EndpointGetUser       = "GET /user"
 	EndpointPRsForCommit  = "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+	EndpointGetRepo       = "GET /repos/{owner}/{repo}"
+	EndpointListPulls     = "GET /repos/{owner}/{repo}/pulls"
+	EndpointCreateStatus  = "POST /repos/{owner}/{repo}/statuses/{sha}"
 )
 
 // Endpoints lists every endpoint the fake serves.
@@ -23,6 +26,7 @@ func Endpoints() []string {
 		EndpointGetPR, EndpointListFiles, EndpointGetBlob, EndpointGetTree,
 		EndpointListComments, EndpointCreateComment, EndpointGetComment,
 		EndpointUpdateComment, EndpointGetUser, EndpointPRsForCommit,
+		EndpointGetRepo, EndpointListPulls, EndpointCreateStatus,
 	}
 }
 

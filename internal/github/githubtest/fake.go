@@ -159,6 +159,7 @@ type Fake struct {
 	repos         map[string]*repoState
 	blobs         map[string][]byte // shared by the fork network
 	comments      []*commentState
+	statuses      []*CommitStatus
 	nextID        int64
 	nextCommentID int64
 	faults        []*Fault
@@ -194,6 +195,9 @@ func NewHandler(opts ...Option) *Fake {
 		EndpointUpdateComment: f.updateComment,
 		EndpointGetUser:       f.getUser,
 		EndpointPRsForCommit:  f.prsForCommit,
+		EndpointGetRepo:       f.getRepo,
+		EndpointListPulls:     f.listPulls,
+		EndpointCreateStatus:  f.createStatus,
 	}
 	return f
 }
@@ -361,11 +365,14 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, e string) {
 			return
 		}
 		if f.readOnly && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			doc := docCreateComment
-			if e == EndpointUpdateComment {
+			doc, perms := docCreateComment, "issues=write; pull_requests=write"
+			switch e {
+			case EndpointUpdateComment:
 				doc = docUpdateComment
+			case EndpointCreateStatus:
+				doc, perms = docCreateStatus, "statuses=write"
 			}
-			hdr.Set("X-Accepted-GitHub-Permissions", "issues=write; pull_requests=write")
+			hdr.Set("X-Accepted-GitHub-Permissions", perms)
 			writeJSON(rw, http.StatusForbidden, errorBody(http.StatusForbidden, msgReadOnly, doc))
 			return
 		}
@@ -738,7 +745,11 @@ func (f *Fake) prsForCommit(w http.ResponseWriter, r *http.Request, api string) 
 	sha := r.PathValue("commit_sha")
 	var prs []*prState
 	for _, pr := range rs.prs {
-		if pr.HeadSHA == sha || (pr.MergeSHA != "" && pr.MergeSHA == sha) {
+		// A commit that exists only in a fork (the head of a PR from a
+		// fork) is not associated with the base repository's PRs: GitHub
+		// answers [] for it (observed by several projects).
+		forkOnly := pr.headRepo != nil && pr.headRepo != rs
+		if (pr.HeadSHA == sha && !forkOnly) || (pr.MergeSHA != "" && pr.MergeSHA == sha) {
 			prs = append(prs, pr)
 		}
 	}
