@@ -51,7 +51,6 @@ func (c *Client) PullRequest(ctx context.Context, repo Repo, number int) (*PullR
 	return &p, nil
 }
 
-
 // convertPR maps go-github's pull request to ours.
 func convertPR(pr *gh.PullRequest) PullRequest {
 	head, base := pr.GetHead(), pr.GetBase()

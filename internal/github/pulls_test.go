@@ -134,4 +134,3 @@ func TestPullRequestFilesStatuses(t *testing.T) {
 		t.Errorf("removed blob = %q, %v", b, err)
 	}
 }
-
