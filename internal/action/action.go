@@ -9,6 +9,8 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/aicr/verify-evidence/internal/archive"
 	"github.com/aicr/verify-evidence/internal/comment"
@@ -26,7 +28,9 @@ type GitHub interface {
 	PullRequestFiles(ctx context.Context, repo github.Repo, number int) (*github.FileList, error)
 	Blob(ctx context.Context, repo github.Repo, sha string, maxBytes int64) ([]byte, error)
 	Tree(ctx context.Context, repo github.Repo, treeish string) (map[string]github.TreeEntry, bool, error)
-	PullRequestsForCommit(ctx context.Context, repo github.Repo, sha string) ([]github.PullRequest, error)
+	OpenPullRequestsByHead(ctx context.Context, repo github.Repo, headOwner, headBranch string) ([]github.PullRequest, error)
+	DefaultBranch(ctx context.Context, repo github.Repo) (string, error)
+	CreateStatus(ctx context.Context, repo github.Repo, sha string, s github.CommitStatus) error
 	UpsertStickyComment(ctx context.Context, repo github.Repo, number int, marker, body, botLogin string) (int64, github.CommentAction, error)
 	UpdateStickyComment(ctx context.Context, repo github.Repo, number int, marker, body, botLogin string) (int64, github.CommentAction, error)
 	Calls() int
@@ -70,6 +74,8 @@ func (b *blobBudget) take(p string, limit int64) error {
 type Target struct {
 	Repo github.Repo
 	PR   *github.PullRequest
+	// Stage1URL is the stage-1 run a workflow_run event follows ("" otherwise).
+	Stage1URL string
 }
 
 // Runner carries one run of the action.
@@ -80,13 +86,19 @@ type Runner struct {
 	RunURL string
 	// Log receives progress lines; untrusted text in them is neutralised by the caller.
 	Log func(format string, args ...any)
-	// ReadFile reads a workspace file (trusted-root, policy given as workspace paths).
+	// ReadFile reads a workspace file (resolved-recipes-dir).
 	ReadFile func(path string, limit int64) ([]byte, error)
+
+	// settings is the tip of the default branch, where the policy and the
+	// pinned trusted root are read (loaded on first use).
+	settings *headTree
 }
 
 // headTree answers questions about the PR head from the changed-file list first
 // and the Git tree only when needed (one call, cached), reading blobs through the API.
 type headTree struct {
+	// label names the tree in messages ("the PR head" when empty).
+	label   string
 	ctx     context.Context
 	gh      GitHub
 	repo    github.Repo
@@ -155,7 +167,7 @@ func (h *headTree) loadTree() {
 	h.loaded = true
 	tree, truncated, err := h.gh.Tree(h.ctx, h.repo, h.headSHA)
 	if err == nil && truncated {
-		err = errors.New("the PR head tree is too large for the Git trees API (truncated)")
+		err = fmt.Errorf("the tree of %s is too large for the Git trees API (truncated)", h.name())
 	}
 	h.tree, h.treeErr = tree, err
 }
@@ -177,9 +189,17 @@ func (h *headTree) blobSHA(p string) (string, error) {
 		return "", nil
 	}
 	if e.Type != "blob" || e.Mode == "120000" || e.Mode == "160000" {
-		return "", fmt.Errorf("%s at the PR head is not a regular file (mode %s)", p, e.Mode)
+		return "", fmt.Errorf("%s at %s is not a regular file (mode %s)", p, h.name(), e.Mode)
 	}
 	return e.BlobSHA, nil
+}
+
+// name is the tree's label in messages.
+func (h *headTree) name() string {
+	if h.label == "" {
+		return "the PR head"
+	}
+	return h.label
 }
 
 // Exists implements diff.Lister.
@@ -232,6 +252,9 @@ func (h *headTree) read(ctx context.Context, p string, limit int64) ([]byte, err
 // Verify runs the whole verification of a PR and returns the report.
 func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) {
 	rep := &comment.Report{Repository: t.Repo.String(), PR: t.PR.Number, HeadSHA: t.PR.HeadSHA, RunURL: r.RunURL}
+	if t.Stage1URL != "" {
+		rep.Notes = append(rep.Notes, "this report was re-verified from the default branch after stage 1 (advisory): "+t.Stage1URL)
+	}
 	files, err := r.GH.PullRequestFiles(ctx, t.Repo, t.PR.Number)
 	if err != nil {
 		return nil, fmt.Errorf("list the PR's files: %w", err)
@@ -243,11 +266,15 @@ func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) 
 	head := &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.HeadSHA, changed: map[string]github.ChangedFile{}, budget: budget,
 		base: &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.BaseSHA, budget: budget}}
 	var changes []diff.Change
+	workflows := 0
 	for _, f := range files.Files {
+		if strings.HasPrefix(f.Path, ".github/workflows/") || strings.HasPrefix(f.PreviousPath, ".github/workflows/") {
+			workflows++
+		}
 		head.changed[f.Path] = f
 		changes = append(changes, diff.Change{Path: f.Path, PreviousPath: f.PreviousPath, Status: diff.Status(f.Status), BlobSHA: f.BlobSHA})
 	}
-	plan, err := diff.NewPlanContext(ctx, changes, head, diff.Config{RecipeGlobs: r.In.RecipePaths, EvidenceDir: r.In.EvidenceDir})
+	plan, err := diff.NewPlanContext(ctx, changes, head, diff.Config{RecipeGlobs: r.In.RecipePaths, EvidenceDir: r.In.EvidenceDir, PolicyPath: r.In.Policy})
 	if err != nil {
 		return nil, err // "plan: …"
 	}
@@ -259,8 +286,11 @@ func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) 
 	for _, it := range plan.Uncovered {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%s has no evidence bundle but this PR affects it (%s)", firstNonEmpty(it.RecipeName, it.RecipePath), it.Reason))
 	}
+	if workflows > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("this PR changes workflow files (%d under .github/workflows/): checks that run from the PR's own workflows (stage 1) can be rewritten by it; only the commit status set from the default branch (stage 2) judges it, and a code owner should review the workflow change", workflows))
+	}
 	if plan.PolicyChanged {
-		rep.Notes = append(rep.Notes, "this PR changes the signer policy; it is not used to judge this PR (the policy is read from the base commit or the workflow's workspace)")
+		rep.Notes = append(rep.Notes, "this PR changes the signer policy; it is not used to judge this PR (the policy is read from the tip of the default branch)")
 	}
 	rep.Notes = append(rep.Notes, plan.Notes...)
 	for _, it := range plan.Missing {
@@ -296,17 +326,25 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// verifier builds the verifier once per run: trust root and policy come from the
-// workspace inputs or, for the default policy path, from the PR head.
+// verifier builds the verifier once per run. The signer policy and the pinned
+// trusted root are read through the API at the tip of the repository's
+// default branch, never from the PR nor from the workspace: a PR can change
+// neither the signers it is judged by nor the base branch they are read from
+// (the author chooses the base, and may retarget it).
 func (r *Runner) verifier(ctx context.Context, t Target) (*verify.Verifier, error) {
 	cfg := verify.Config{MaxAge: r.In.MaxAge}
 	if r.In.TrustedRoot != "" {
-		b, err := r.ReadFile(r.In.TrustedRoot, MaxTrustBytes)
-		if err != nil {
+		b, err := r.settingsFile(ctx, t, r.In.TrustedRoot, MaxTrustBytes)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("input trusted-root: %w", err)
+		case err != nil:
 			cfg.TrustError = fmt.Errorf("%w: input trusted-root: %w", trust.ErrUnavailable, err)
-		} else if tr, err := trust.FromJSON(b); err != nil {
-			return nil, fmt.Errorf("input trusted-root %s: %w", r.In.TrustedRoot, err)
-		} else {
+		default:
+			tr, err := trust.FromJSON(b)
+			if err != nil {
+				return nil, fmt.Errorf("input trusted-root %s: %w", r.In.TrustedRoot, err)
+			}
 			cfg.Trust = tr
 		}
 	} else {
@@ -317,12 +355,16 @@ func (r *Runner) verifier(ctx context.Context, t Target) (*verify.Verifier, erro
 	if err != nil {
 		return nil, err
 	}
-	if b, err := r.policyBytes(ctx, t); err != nil {
-		return nil, err
-	} else if b != nil {
+	b, err := r.settingsFile(ctx, t, r.In.Policy, MaxPolicyBytes)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && !r.In.PolicyExplicit:
+		// No policy yet: only the input pins are trusted.
+	case err != nil:
+		return nil, fmt.Errorf("input policy: %w", err)
+	default:
 		fp, err := policy.Parse(b)
 		if err != nil {
-			return nil, fmt.Errorf("input policy %s: %w", r.In.Policy, err)
+			return nil, fmt.Errorf("policy %s on the default branch: %w", r.In.Policy, err)
 		}
 		pol = policy.Merge(pol, fp)
 	}
@@ -331,27 +373,21 @@ func (r *Runner) verifier(ctx context.Context, t Target) (*verify.Verifier, erro
 	return verify.New(cfg)
 }
 
-// policyBytes reads the signer policy. An explicit input is a file of the
-// workflow's workspace; the default path is read through the API at the PR's
-// BASE commit, never its head: a PR must not be able to rewrite the list of
-// signers it is judged by. A missing default policy is no policy.
-func (r *Runner) policyBytes(ctx context.Context, t Target) ([]byte, error) {
-	if r.In.PolicyExplicit {
-		b, err := r.ReadFile(r.In.Policy, MaxPolicyBytes)
+// settingsFile reads file p at the tip of the default branch through the API.
+// A file that is not there is an error wrapping os.ErrNotExist.
+func (r *Runner) settingsFile(ctx context.Context, t Target, p string, limit int64) ([]byte, error) {
+	if r.settings == nil {
+		branch, err := r.GH.DefaultBranch(ctx, t.Repo)
 		if err != nil {
-			return nil, fmt.Errorf("input policy: %w", err)
+			return nil, fmt.Errorf("find the default branch: %w", err)
 		}
-		return b, nil
+		r.settings = &headTree{label: "the tip of the default branch " + strconv.Quote(branch), ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: branch}
 	}
-	base := &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.BaseSHA}
-	sha, err := base.blobSHA(r.In.Policy)
-	if err != nil {
-		return nil, fmt.Errorf("default policy %s at the base commit: %w", r.In.Policy, err)
+	b, err := r.settings.read(ctx, p, limit)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not on %s: %w", p, r.settings.name(), os.ErrNotExist)
 	}
-	if sha == "" {
-		return nil, nil
-	}
-	return r.GH.Blob(ctx, t.Repo, sha, MaxPolicyBytes)
+	return b, err
 }
 
 // verifyItem fetches one bundle and its recipe from the PR head and verifies them.

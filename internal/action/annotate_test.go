@@ -50,10 +50,16 @@ func TestParseInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.FailOn != FailOnFailing || len(got.IdentityRegexps) != 2 || got.MaxAge.Hours() != 720 || got.Policy != DefaultPolicyPath || got.PolicyExplicit {
+	if got.FailOn != FailOnFailing || len(got.IdentityRegexps) != 2 || got.MaxAge.Hours() != 720 || got.Policy != "recipes/evidence/policy.yaml" || got.PolicyExplicit || got.StatusContext != DefaultStatusContext {
 		t.Fatalf("inputs %+v", got)
 	}
-	for k, v := range map[string]string{"fail-on": "sometimes", "comment": "loud", "mode": "x", "max-age": "forever", "github-token": ""} {
+	// The policy follows evidence-dir.
+	moved := map[string]string{"github-token": "t", "evidence-dir": "data/evidence/"}
+	if got, err := ParseInputs(func(k string) string { return moved[k] }); err != nil || got.Policy != "data/evidence/policy.yaml" {
+		t.Fatalf("policy with evidence-dir data/evidence: %q, %v", got.Policy, err)
+	}
+	for k, v := range map[string]string{"fail-on": "sometimes", "comment": "loud", "mode": "x", "max-age": "forever", "github-token": "",
+		"policy": "../base/policy.yaml", "trusted-root": "/etc/trusted_root.json", "status-context": "a\nb"} {
 		bad := map[string]string{"github-token": "t", k: v}
 		if _, err := ParseInputs(func(n string) string { return bad[n] }); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("input %s=%q: error %v should name it", k, v, err)

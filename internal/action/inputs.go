@@ -7,8 +7,10 @@ package action
 import (
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/verify"
@@ -40,9 +42,13 @@ type Mode string
 
 // mode values.
 const (
-	ModeVerify  Mode = "verify"  // verify, report, and comment when the token may
-	ModeComment Mode = "comment" // workflow_run stage 2: re-derive the PR, re-verify through the API, comment
+	ModeVerify  Mode = "verify"  // pull_request stage 1: verify, report, and comment when the token may (advisory)
+	ModeComment Mode = "comment" // workflow_run stage 2: re-derive the PR, re-verify through the API, comment and set the commit status
 )
+
+// DefaultStatusContext is the commit status stage 2 sets on the PR's head:
+// the check branch protection requires.
+const DefaultStatusContext = "recipe-evidence"
 
 // Inputs are the action's inputs (action.yml).
 type Inputs struct {
@@ -60,13 +66,20 @@ type Inputs struct {
 	Mode               Mode
 	ReportPath         string
 	ResolvedRecipesDir string
+	// CommentAuthor is the login the sticky comment is written by; empty:
+	// derived from the token (GET /user for a user's token; an
+	// installation token, which may not call it, matches bot authors).
+	CommentAuthor string
+	// StatusContext names the commit status mode comment sets.
+	StatusContext string
 	// Require is what the pinned signers' certificates must show (the
 	// certificate-* extension inputs).
 	Require policy.Requirements
 }
 
-// DefaultPolicyPath is used when the policy input is empty and the file exists at the PR head.
-const DefaultPolicyPath = "recipes/evidence/policy.yaml"
+// DefaultPolicyName is the policy file, in evidence-dir, used when the
+// policy input is empty (read at the tip of the default branch).
+const DefaultPolicyName = "policy.yaml"
 
 // InputGetter reads an action input by name, as go-githubactions does.
 type InputGetter func(name string) string
@@ -83,10 +96,20 @@ func ParseInputs(get InputGetter) (Inputs, error) {
 		FailOn:             FailOn(orDefault(get("fail-on"), string(FailOnInvalid))),
 		Comment:            CommentMode(orDefault(get("comment"), string(CommentAuto))),
 		Mode:               Mode(orDefault(get("mode"), string(ModeVerify))),
+		CommentAuthor:      strings.TrimSpace(get("comment-author")),
+		StatusContext:      orDefault(get("status-context"), DefaultStatusContext),
 	}
 	in.PolicyExplicit = in.Policy != ""
 	if in.Policy == "" {
-		in.Policy = DefaultPolicyPath
+		in.Policy = in.EvidenceDir + "/" + DefaultPolicyName
+	}
+	for name, p := range map[string]string{"policy": in.Policy, "trusted-root": in.TrustedRoot} {
+		if p != "" && !repoPath(p) {
+			return in, fmt.Errorf("input %s: %q is not a path in the repository (relative, clean, no \"..\")", name, p)
+		}
+	}
+	if len(in.StatusContext) > 100 || strings.ContainsFunc(in.StatusContext, unicode.IsControl) {
+		return in, fmt.Errorf("input status-context: %q: at most 100 characters, no control characters", in.StatusContext)
 	}
 	in.RecipePaths = splitList(orDefault(get("recipe-paths"), "recipes/**/*.yaml"))
 	in.Issuers = splitList(get("certificate-oidc-issuer"))
@@ -145,6 +168,11 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// repoPath reports whether p is a clean, relative path inside a repository.
+func repoPath(p string) bool {
+	return p != "" && !strings.HasPrefix(p, "/") && path.Clean(p) == p && p != "." && !strings.HasPrefix(p, "../") && p != ".." && !strings.Contains(p, "\\")
 }
 
 func orDefault(v, d string) string {

@@ -75,8 +75,14 @@ func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
 		Log:      func(f string, args ...any) { a.Infof("%s", Neutralize(fmt.Sprintf(f, args...))) },
 		ReadFile: workspaceReader(gctx.Workspace)}
 	target, err := r.target(ctx, gctx.EventName, gctx.Event)
-	if errors.Is(err, errNoPR) {
+	switch {
+	case errors.Is(err, errNoPR), errors.Is(err, errStale):
 		a.Noticef("%s", Neutralize(err.Error()))
+		a.SetOutput("verdict", "skipped")
+		return ExitOK
+	case errors.Is(err, errNoMatch):
+		// Visible: the one case stage 2 exists for must not end silently.
+		a.Warningf("%s", Neutralize(err.Error()))
 		a.SetOutput("verdict", "skipped")
 		return ExitOK
 	}
@@ -100,6 +106,10 @@ func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
 	}
 	commentID := r.postComment(ctx, a, target, rep)
 	setOutputs(a, rep, commentID, in.ReportPath)
+	state, desc := statusOf(in, rep)
+	if !r.setStatus(ctx, a, target, state, desc) {
+		return ExitError
+	}
 	a.Infof("%s", Neutralize(fmt.Sprintf("verdict %s: %d passed, %d failing, %d invalid, %d undecided, %d missing; %d GitHub API calls",
 		rep.Verdict, rep.Counts.Passed, rep.Counts.Failing, rep.Counts.Invalid, rep.Counts.Errors, rep.Counts.Missing, gh.Calls())))
 	if in.FailOn.Fails(countsView{invalid: rep.Counts.Invalid, errors: rep.Counts.Errors, failing: rep.Counts.Failing, missing: rep.Counts.Missing}) {
@@ -110,12 +120,23 @@ func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
 
 var errNoPR = errors.New("this event is not about a pull request: nothing to verify")
 
-// target finds the pull request: from the event for pull_request(_target), or, in
-// comment mode (workflow_run), re-derived from the run's head SHA — never from
-// an artifact, which the untrusted stage wrote.
+// errStale ends a run whose pull request moved on to another head since the
+// event: a later run reports the new head, and this one must not.
+var errStale = errors.New("the pull request moved on")
+
+// target finds the pull request the run reports on. Under pull_request (mode
+// verify) it is the event's PR, read again through the API, and the run stops
+// when the PR's head is no longer the event's. Under workflow_run (mode
+// comment, stage 2) it is re-derived from the run's head repository, branch
+// and commit — never from an artifact, which the untrusted stage wrote, nor
+// from the commit → pulls endpoint, which knows nothing of commits that exist
+// only in a fork. Each mode runs on its own events only.
 func (r *Runner) target(ctx context.Context, eventName string, event map[string]any) (Target, error) {
 	switch eventName {
 	case "pull_request", "pull_request_target":
+		if r.In.Mode != ModeVerify {
+			return Target{}, fmt.Errorf("mode %s runs on workflow_run (stage 2 of the fork-safe setup), not on %s: use mode: verify here", r.In.Mode, eventName)
+		}
 		pr, _ := event["pull_request"].(map[string]any)
 		num, ok := pr["number"].(float64)
 		if !ok {
@@ -124,48 +145,122 @@ func (r *Runner) target(ctx context.Context, eventName string, event map[string]
 		if !ok || num <= 0 {
 			return Target{}, fmt.Errorf("%s event has no pull request number", eventName)
 		}
+		head, _ := pr["head"].(map[string]any)
+		eventSHA, _ := head["sha"].(string)
+		if eventSHA == "" {
+			return Target{}, fmt.Errorf("%s event has no pull_request.head.sha", eventName)
+		}
 		got, err := r.GH.PullRequest(ctx, r.Repo, int(num))
 		if err != nil {
 			return Target{}, fmt.Errorf("read PR #%d: %w", int(num), err)
 		}
+		if got.HeadSHA != eventSHA {
+			return Target{}, fmt.Errorf("%w: PR #%d's head is %s, not the event's %s; the run of the new head reports", errStale, got.Number, got.HeadSHA, eventSHA)
+		}
 		return Target{Repo: r.Repo, PR: got}, nil
 	case "workflow_run":
+		if r.In.Mode != ModeComment {
+			return Target{}, fmt.Errorf("mode %s runs on pull_request; on workflow_run (stage 2 of the fork-safe setup) use mode: comment", r.In.Mode)
+		}
 		run, _ := event["workflow_run"].(map[string]any)
 		headSHA, _ := run["head_sha"].(string)
+		headBranch, _ := run["head_branch"].(string)
 		headRepo, _ := run["head_repository"].(map[string]any)
+		headFull, _ := headRepo["full_name"].(string)
 		owner, _ := headRepo["owner"].(map[string]any)
 		headOwner, _ := owner["login"].(string)
 		if headSHA == "" {
 			return Target{}, errors.New("workflow_run event has no head_sha")
 		}
-		if headOwner == "" {
-			// Fail closed: without the head repository's owner, a PR of
-			// this commit from another repository cannot be told apart.
-			return Target{}, fmt.Errorf("workflow_run event has no head repository owner (workflow_run.head_repository.owner.login): cannot check which PR the run of %s was about; not commenting", headSHA)
+		if headOwner == "" || headFull == "" || headBranch == "" {
+			// Fail closed: without the head repository and branch, the PR
+			// of this run cannot be found, nor a PR of the same commit from
+			// another repository told apart.
+			return Target{}, fmt.Errorf("workflow_run event lacks its head repository or branch (workflow_run.head_repository.full_name, .owner.login, workflow_run.head_branch): cannot tell which PR the run of %s was about; not commenting", headSHA)
 		}
-		prs, err := r.GH.PullRequestsForCommit(ctx, r.Repo, headSHA)
+		prs, err := r.GH.OpenPullRequestsByHead(ctx, r.Repo, headOwner, headBranch)
 		if err != nil {
-			return Target{}, fmt.Errorf("find the PR of commit %s: %w", headSHA, err)
+			return Target{}, fmt.Errorf("find the PR of %s:%s: %w", headOwner, headBranch, err)
 		}
 		var match []github.PullRequest
+		var movedOn []string
 		for _, p := range prs {
-			if p.State == "open" && p.HeadSHA == headSHA && strings.EqualFold(p.HeadRepo.Owner, headOwner) {
-				match = append(match, p)
+			if !strings.EqualFold(p.HeadRepo.String(), headFull) || p.HeadRef != headBranch || p.State != "open" {
+				continue
 			}
+			if p.HeadSHA != headSHA {
+				movedOn = append(movedOn, fmt.Sprintf("#%d is at %s", p.Number, p.HeadSHA))
+				continue
+			}
+			match = append(match, p)
 		}
-		if len(match) != 1 {
-			return Target{}, fmt.Errorf("%w (%d open PRs have head %s from %s)", errNoPR, len(match), headSHA, headOwner)
+		switch {
+		case len(match) == 1:
+		case len(match) == 0 && len(movedOn) > 0:
+			return Target{}, fmt.Errorf("%w: no open PR from %s:%s has head %s (%s); the run of the new head reports", errStale, headFull, headBranch, headSHA, strings.Join(movedOn, ", "))
+		default:
+			return Target{}, fmt.Errorf("%w: %d open PRs from %s:%s have head %s; want exactly one", errNoMatch, len(match), headFull, headBranch, headSHA)
 		}
 		got, err := r.GH.PullRequest(ctx, r.Repo, match[0].Number)
 		if err != nil {
 			return Target{}, fmt.Errorf("read PR #%d: %w", match[0].Number, err)
 		}
-		if got.HeadSHA != headSHA {
-			return Target{}, fmt.Errorf("%w: PR #%d moved on to %s since the run of %s, and a newer run will report", errNoPR, got.Number, got.HeadSHA, headSHA)
+		if got.HeadSHA != headSHA || !strings.EqualFold(got.HeadRepo.String(), headFull) {
+			return Target{}, fmt.Errorf("%w: PR #%d moved on to %s since the run of %s; the run of the new head reports", errStale, got.Number, got.HeadSHA, headSHA)
 		}
-		return Target{Repo: r.Repo, PR: got}, nil
+		return Target{Repo: r.Repo, PR: got, Stage1URL: stage1URL(run)}, nil
 	}
 	return Target{}, fmt.Errorf("%w (event %q)", errNoPR, eventName)
+}
+
+// errNoMatch: stage 2 found no PR (or several) for the run it follows.
+var errNoMatch = errors.New("no single open pull request matches this run")
+
+// stage1URL is the page of the stage-1 run a workflow_run event reports
+// (GitHub's own URL, checked to be https), or "".
+func stage1URL(run map[string]any) string {
+	u, _ := run["html_url"].(string)
+	if !strings.HasPrefix(u, "https://") || strings.ContainsAny(u, " \t\r\n<>\"'`") {
+		return ""
+	}
+	return u
+}
+
+// setStatus sets the commit status of mode comment on the PR's head: the
+// check maintainers require, set only by stage 2, which runs from the default
+// branch and cannot be changed by the PR. state is success, failure (the
+// report fails under fail-on) or error (the head could not be verified).
+// It reports false when the status could not be set (the run must then fail:
+// the PR would otherwise wait for its required check without a word).
+func (r *Runner) setStatus(ctx context.Context, a *githubactions.Action, t Target, state github.StatusState, desc string) bool {
+	if r.In.Mode != ModeComment {
+		return true
+	}
+	err := r.GH.CreateStatus(ctx, t.Repo, t.PR.HeadSHA, github.CommitStatus{State: state, Context: r.In.StatusContext, Description: desc, TargetURL: r.RunURL})
+	switch {
+	case err == nil:
+		r.Log("commit status %s: %s on %s", r.In.StatusContext, state, t.PR.HeadSHA)
+		a.SetOutput("status", string(state))
+		return true
+	case github.IsForbidden(err):
+		a.Errorf("%s", Neutralize("could not set the commit status "+r.In.StatusContext+": the token needs statuses: write in this workflow: "+err.Error()))
+	default:
+		a.Errorf("%s", Neutralize("could not set the commit status "+r.In.StatusContext+": "+err.Error()))
+	}
+	return false
+}
+
+// statusOf is the commit status of a report under fail-on.
+func statusOf(in Inputs, rep *comment.Report) (github.StatusState, string) {
+	c := rep.Counts
+	desc := fmt.Sprintf("%s: %d passed, %d failing, %d invalid, %d undecided, %d missing", rep.Verdict, c.Passed, c.Failing, c.Invalid, c.Errors, c.Missing)
+	if len(rep.Rows) == 0 {
+		desc = "no recipe evidence to verify in this PR"
+	}
+	if in.FailOn.Fails(countsView{invalid: c.Invalid, errors: c.Errors, failing: c.Failing, missing: c.Missing}) {
+		return github.StatusFailure, desc + " (fails on " + string(in.FailOn) + ")"
+	}
+	return github.StatusSuccess, desc
 }
 
 // postComment keeps the sticky comment up to date; with a read-only token (fork
@@ -187,7 +282,7 @@ func (r *Runner) writeComment(ctx context.Context, a *githubactions.Action, t Ta
 	if !create {
 		upsert = r.GH.UpdateStickyComment
 	}
-	id, act, err := upsert(ctx, t.Repo, t.PR.Number, comment.Marker, body, "github-actions[bot]")
+	id, act, err := upsert(ctx, t.Repo, t.PR.Number, comment.Marker, body, r.In.CommentAuthor)
 	switch {
 	case err == nil && id == 0:
 		return 0
@@ -236,6 +331,7 @@ func (r *Runner) undecided(ctx context.Context, a *githubactions.Action, t Targe
 	if id := r.writeComment(ctx, a, t, body, r.In.Comment == CommentAlways); id != 0 {
 		a.SetOutput("comment-id", strconv.FormatInt(id, 10))
 	}
+	r.setStatus(ctx, a, t, github.StatusError, "could not verify head "+t.PR.HeadSHA[:min(12, len(t.PR.HeadSHA))]+": see the run")
 	a.Infof("verdict %s: could not decide; %d GitHub API calls", verify.VerdictError, r.GH.Calls())
 	return ExitError
 }

@@ -29,8 +29,9 @@ const (
 // The author is botLogin when given (e.g. "github-actions[bot]", or
 // "<app-slug>[bot]" for an App token), compared case-insensitively.
 // Otherwise the client asks GET /user once; GitHub refuses that to
-// installation tokens such as GITHUB_TOKEN (403), and then any author of
-// type "Bot" is accepted. Comments by other authors are never edited, even
+// installation tokens such as GITHUB_TOKEN or an App's (403), and then any
+// author of type "Bot" is accepted whose comment begins or ends with marker
+// (where this client's bodies carry it), not one that merely quotes it. Comments by other authors are never edited, even
 // when they carry the marker. The comments are listed 100 per page and the
 // oldest match wins.
 //
@@ -139,12 +140,17 @@ type commentMatcher struct {
 	anyBot bool   // otherwise: any author of type "Bot"
 }
 
-func (m commentMatcher) matches(ic *gh.IssueComment) bool {
+// matches reports whether ic is the sticky comment: by the token's account,
+// carrying marker. When the account is unknown (an installation token), a
+// bot's comment must also begin or end with marker, as every body this
+// client writes does, so that another bot quoting it is not taken for it.
+func (m commentMatcher) matches(ic *gh.IssueComment, marker string) bool {
 	u := ic.GetUser()
 	if m.login != "" {
-		return strings.EqualFold(u.GetLogin(), m.login)
+		return strings.EqualFold(u.GetLogin(), m.login) && strings.Contains(ic.GetBody(), marker)
 	}
-	return m.anyBot && u.GetType() == "Bot"
+	body := strings.TrimRight(ic.GetBody(), "\n")
+	return m.anyBot && u.GetType() == "Bot" && (strings.HasPrefix(body, marker) || strings.HasSuffix(body, marker))
 }
 
 // commentAuthor resolves who "we" are: botLogin, else GET /user (cached),
@@ -185,7 +191,7 @@ func (c *Client) findSticky(ctx context.Context, repo Repo, number int, marker s
 			return nil, wrap(op, err)
 		}
 		for _, ic := range comments {
-			if strings.Contains(ic.GetBody(), marker) && author.matches(ic) {
+			if author.matches(ic, marker) {
 				return ic, nil
 			}
 		}

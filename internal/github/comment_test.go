@@ -128,6 +128,35 @@ func TestStickyCommentIdentity(t *testing.T) {
 		}
 	})
 
+	t.Run("App token keeps one comment; a bot quoting the marker is not it", func(t *testing.T) {
+		app := githubtest.User{Login: "evidence-app[bot]", Type: "Bot"}
+		s := newServer(t, githubtest.WithInstallationBot(app))
+		addPR(s, nil)
+		quote := s.AddComment(testRepo.String(), 7, otherBot, "CI summary: a report said\n> "+marker+"\nend")
+		c, _ := newClient(t, s)
+		id, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, marker+"\nv1", "")
+		if err != nil || action != github.CommentCreated || id == quote {
+			t.Fatalf("create: id=%d action=%s err=%v", id, action, err)
+		}
+		c2, _ := newClient(t, s) // the next run: a new client, no cached login
+		id2, action, err := c2.UpsertStickyComment(ctx, testRepo, 7, marker, marker+"\nv2", "")
+		if err != nil || action != github.CommentUpdated || id2 != id {
+			t.Fatalf("second run: id=%d action=%s err=%v", id2, action, err)
+		}
+		var mine int
+		for _, cm := range s.Comments(testRepo.String(), 7) {
+			if cm.User.Login == app.Login {
+				mine++
+			}
+			if cm.ID == quote && cm.Edits != 0 {
+				t.Errorf("the quoting bot's comment was edited: %+v", cm)
+			}
+		}
+		if mine != 1 {
+			t.Errorf("%d comments by %s, want 1", mine, app.Login)
+		}
+	})
+
 	t.Run("user token matches its login", func(t *testing.T) {
 		me := githubtest.User{Login: "release-bot-user", Type: "User"}
 		s := newServer(t, githubtest.WithUserToken(me))
