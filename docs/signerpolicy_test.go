@@ -62,8 +62,23 @@ func signerCert(repo, workflow string, edit func(e *certificate.Extensions)) cer
 // verifier.
 func TestSignerPolicyDoc(t *testing.T) {
 	blocks := policyYAMLBlocks(t, signerPolicyDoc(t))
-	if len(blocks) != 2 {
-		t.Fatalf("signer-policy.md has %d yaml examples, want the policy file and the recommended entry", len(blocks))
+	if len(blocks) != 3 {
+		t.Fatalf("signer-policy.md has %d yaml examples, want the policy file, the minimal policy and the recommended entry", len(blocks))
+	}
+	minimal, err := policy.Parse([]byte(blocks[1]))
+	if err != nil {
+		t.Fatalf("the minimal policy does not parse: %v", err)
+	}
+	if d := minimal.DecideCertificate(signerCert("NVIDIA/aicr", ".github/workflows/evidence.yaml", nil)); !d.Allowed || d.Class != policy.ClassMaintainer {
+		t.Fatalf("the minimal policy does not trust the maintainers' workflow on main: %+v", d)
+	}
+	for name, edit := range map[string]func(e *certificate.Extensions){
+		"self-hosted runner": func(e *certificate.Extensions) { e.RunnerEnvironment = "self-hosted" },
+		"another ref":        func(e *certificate.Extensions) { e.SourceRepositoryRef = "refs/heads/dev" },
+	} {
+		if d := minimal.DecideCertificate(signerCert("NVIDIA/aicr", ".github/workflows/evidence.yaml", edit)); d.Allowed {
+			t.Errorf("the minimal policy trusts a %s: %+v", name, d)
+		}
 	}
 	p, err := policy.Parse([]byte(blocks[0]))
 	if err != nil {

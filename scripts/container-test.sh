@@ -318,13 +318,13 @@ MARKER='<!-- aicr/verify-evidence: sticky report -->'
 CREATE_COMMENT='POST /repos/{owner}/{repo}/issues/{issue_number}/comments'
 
 # write_scenario FILE: a same-repository PR that adds the example recipe and its bundle; the
-# base commit holds the examples' policy at the default policy path.
+# default branch holds the examples' policy and trusted root (the action reads them there).
 write_scenario() {
   local recipe=$ROOT/$EX/inputs/h100-eks-ubuntu-training/recipe.yaml
   local bundle=$ROOT/$EX/h100-eks-ubuntu-training/evidence-bundle.tar.gz
-  local policy=$ROOT/$EX/policy.yaml
+  local policy=$ROOT/$EX/policy.yaml troot=$ROOT/$EX/trusted_root.json
   jq -n --arg repo "$REPO_FULL" --argjson n "$PR_NUMBER" --arg base "$BASE_SHA" --arg head "$HEAD_SHA" \
-    --arg recipe "$recipe" --arg bundle "$bundle" --arg policy "$policy" --arg token "$TOKEN" '{
+    --arg recipe "$recipe" --arg bundle "$bundle" --arg policy "$policy" --arg troot "$troot" --arg token "$TOKEN" '{
       token: $token,
       bot: {login: "github-actions[bot]", type: "Bot"},
       pull_requests: [{
@@ -343,6 +343,11 @@ write_scenario() {
         ],
         base_tree: [
           {path: "recipes/evidence/policy.yaml", content_file: $policy}
+        ],
+        default_branch_tree: [
+          {path: "recipes/evidence/policy.yaml", content_file: $policy},
+          {path: ".github/verify-evidence/policy.yaml", content_file: $policy},
+          {path: ".github/verify-evidence/trusted_root.json", content_file: $troot}
         ]
       }]
     }' >"$1"

@@ -56,6 +56,17 @@ func (f *Fake) SetDefaultBranch(repo, branch string) {
 	r.defaultBranch = branch
 }
 
+// defaultBranch returns repo's default branch, creating the repository.
+func (f *Fake) defaultBranch(repo string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, err := f.repo(repo, true)
+	if err != nil {
+		return ""
+	}
+	return r.defaultBranch
+}
+
 func (f *Fake) getRepo(w http.ResponseWriter, r *http.Request, api string) {
 	rs := f.repoFor(w, r)
 	if rs == nil {

@@ -37,7 +37,8 @@ import (
 // makes a fork pull request (the fork is created; blobs are shared by the
 // fork network as on GitHub); "tree" (optional) sets the head commit's tree,
 // which otherwise holds the files that are not removed; "base_tree"
-// (optional) sets the base commit's tree. Tree entries may give "mode"
+// (optional) sets the base commit's tree, "default_branch_tree" (optional)
+// the default branch's. Tree entries may give "mode"
 // (100644, 100755, 120000 symlink with the target as content, 160000
 // submodule with "sha").
 type Scenario struct {
@@ -69,6 +70,9 @@ type ScenarioPR struct {
 	Files    []ScenarioFile    `json:"files"`
 	Tree     []ScenarioFile    `json:"tree,omitempty"`
 	BaseTree []ScenarioFile    `json:"base_tree,omitempty"`
+	// DefaultBranchTree sets the tree of the repository's default branch
+	// (where the action reads the policy and the pinned trusted root).
+	DefaultBranchTree []ScenarioFile `json:"default_branch_tree,omitempty"`
 	Comments []ScenarioComment `json:"comments,omitempty"`
 }
 
@@ -155,7 +159,7 @@ func (s *Scenario) Apply(f *Fake) error {
 		for _, t := range []struct {
 			name, sha string
 			files     []ScenarioFile
-		}{{"tree", pr.HeadSHA, p.Tree}, {"base_tree", pr.BaseSHA, p.BaseTree}} {
+		}{{"tree", pr.HeadSHA, p.Tree}, {"base_tree", pr.BaseSHA, p.BaseTree}, {"default_branch_tree", f.defaultBranch(p.Repo), p.DefaultBranchTree}} {
 			if t.files == nil {
 				continue
 			}
