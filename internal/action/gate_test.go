@@ -252,3 +252,20 @@ func TestGateStatusWithoutPermissionIsAnError(t *testing.T) {
 		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
 	}
 }
+
+// One source of settings: the policy on the default branch can set maxAge,
+// which tightens the workflow's max-age input (here 0, disabled) for both
+// stages alike.
+func TestGatePolicyMaxAgeTightensInput(t *testing.T) {
+	srv := newServer(t)
+	srv.Fake.AddPR(e2eRepo, githubtest.PR{Number: 26, HeadSHA: sha('e'), HeadRef: "h100", BaseSHA: sha('b'), HeadRepo: "forker/recipes"}, h100Files(t))
+	strict := append(example(t, "testdata/examples/policy.yaml"), []byte("maxAge: 1d\n")...)
+	r := runAction(t, srv, workflowRunEvent(t, sha('e'), "forker/recipes", "h100"), "workflow_run",
+		map[string]string{"mode": "comment", "max-age": "0", "fail-on": "failing"}, map[string][]byte{"policy.yaml": strict})
+	if r.outputs["verdict"] == "passed" || r.outputs["status"] != "failure" {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	if cs := stickyComments(srv, 26); len(cs) != 1 || !strings.Contains(cs[0].Body, "maximum age") {
+		t.Fatalf("the comment does not give the age limit: %+v", cs)
+	}
+}

@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
+	"github.com/aicr/verify-evidence/internal/maxage"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"go.yaml.in/yaml/v3"
 )
@@ -57,6 +59,9 @@ type File struct {
 	// RequireFullCoverage asks the verifier to fail a bundle unless, in every
 	// phase, each check the recipe declares has a test of that name.
 	RequireFullCoverage strictBool `yaml:"requireFullCoverage,omitempty"`
+	// MaxAge is the oldest attestedAt accepted ("365d", "8760h"): it tightens
+	// the verifier's --max-age (or the action's max-age input), never loosens it.
+	MaxAge string `yaml:"maxAge,omitempty"`
 }
 
 type rule struct {
@@ -76,6 +81,15 @@ type Policy struct {
 	rules               []rule
 	allowAny            bool
 	requireFullCoverage bool
+	maxAge              time.Duration
+}
+
+// MaxAge is the policy's maximum evidence age; 0 means it sets none.
+func (p *Policy) MaxAge() time.Duration {
+	if p == nil {
+		return 0
+	}
+	return p.maxAge
 }
 
 // Decision says whether a signer is trusted and as what.
@@ -183,6 +197,16 @@ func Parse(b []byte) (*Policy, error) {
 		return nil, fmt.Errorf("policy: schemaVersion %q, want 1.0 or 1.0.x", v)
 	}
 	p := &Policy{requireFullCoverage: bool(f.RequireFullCoverage)}
+	if f.MaxAge != "" {
+		d, err := maxage.Parse(f.MaxAge)
+		if err != nil {
+			return nil, fmt.Errorf("policy: maxAge: %w", err)
+		}
+		if d == 0 {
+			return nil, errors.New("policy: maxAge: 0 would set nothing; leave it out instead")
+		}
+		p.maxAge = d
+	}
 	labels := map[string]bool{}
 	for _, group := range []struct {
 		key     string
@@ -321,6 +345,7 @@ func Merge(a, b *Policy) *Policy {
 		}
 		out.allowAny = out.allowAny || p.allowAny
 		out.requireFullCoverage = out.requireFullCoverage || p.requireFullCoverage
+		out.maxAge = maxage.Stricter(out.maxAge, p.maxAge)
 		out.rules = append(out.rules, p.rules...)
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aicr/verify-evidence/internal/policy"
 )
@@ -335,4 +336,33 @@ func TestFirstMatchingEntryInFileOrderDecides(t *testing.T) {
 			t.Fatalf("Decide = %+v: classes are tried maintainers, community, partners, whatever the file's key order (docs/signer-policy.md)", d)
 		}
 	})
+}
+
+// A policy's maxAge tightens the verifier's maximum age; it cannot be 0 or
+// malformed, and merging keeps the stricter one.
+func TestPolicyMaxAge(t *testing.T) {
+	base := "schemaVersion: \"1.0\"\ncommunity:\n  - issuer: https://token.actions.githubusercontent.com\n    identityPattern: ^https://github\\.com/a/b/\\.github/workflows/e\\.yml@refs/heads/main$\n"
+	p, err := policy.Parse([]byte(base + "maxAge: 90d\n"))
+	if err != nil || p.MaxAge() != 90*24*time.Hour {
+		t.Fatalf("maxAge 90d: %v, %v", p.MaxAge(), err)
+	}
+	if q, err := policy.Parse([]byte(base)); err != nil || q.MaxAge() != 0 {
+		t.Fatalf("no maxAge: %v, %v", q.MaxAge(), err)
+	}
+	for _, bad := range []string{"0", "0d", "-3d", "soon", "1.5d"} {
+		if _, err := policy.Parse([]byte(base + "maxAge: " + bad + "\n")); err == nil || !strings.Contains(err.Error(), "maxAge") {
+			t.Errorf("maxAge %q: %v", bad, err)
+		}
+	}
+	q, _ := policy.Parse([]byte(base + "maxAge: 720h\n"))
+	if m := policy.Merge(p, q).MaxAge(); m != 720*time.Hour {
+		t.Errorf("merged maxAge %v, want the stricter 720h", m)
+	}
+	if m := policy.Merge(nil, p).MaxAge(); m != 90*24*time.Hour {
+		t.Errorf("merged with nil: %v", m)
+	}
+	var none *policy.Policy
+	if none.MaxAge() != 0 {
+		t.Error("nil policy has a maxAge")
+	}
 }

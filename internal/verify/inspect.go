@@ -16,6 +16,7 @@ import (
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 
 	"github.com/aicr/verify-evidence/internal/archive"
+	"github.com/aicr/verify-evidence/internal/maxage"
 	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/schema"
 )
@@ -95,6 +96,8 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	// A policy's maxAge tightens the configured one, never loosens it.
+	cfg.MaxAge = maxage.Stricter(cfg.MaxAge, cfg.Policy.MaxAge())
 	return &Verifier{cfg: cfg, validator: v}, nil
 }
 

@@ -3,11 +3,9 @@
 package verify
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/aicr/verify-evidence/internal/maxage"
 	"github.com/aicr/verify-evidence/internal/schema"
 )
 
@@ -221,18 +219,5 @@ func InputError(name, mode string, err error) *Result {
 }
 
 // ParseMaxAge parses a maximum age: a Go duration ("8760h") or whole days
-// ("365d"); "0" disables the freshness limit.
-func ParseMaxAge(v string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(v, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 || n > 100*365 {
-			return 0, fmt.Errorf("bad age %q: want e.g. 365d or 8760h", v)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("bad age %q: want e.g. 365d or 8760h", v)
-	}
-	return d, nil
-}
+// ("365d"); see package maxage.
+func ParseMaxAge(v string) (time.Duration, error) { return maxage.Parse(v) }

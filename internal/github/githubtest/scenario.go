@@ -66,14 +66,14 @@ type Scenario struct {
 // ScenarioPR is a pull request of a [Scenario].
 type ScenarioPR struct {
 	PR
-	Repo     string            `json:"repo"`
-	Files    []ScenarioFile    `json:"files"`
-	Tree     []ScenarioFile    `json:"tree,omitempty"`
-	BaseTree []ScenarioFile    `json:"base_tree,omitempty"`
+	Repo     string         `json:"repo"`
+	Files    []ScenarioFile `json:"files"`
+	Tree     []ScenarioFile `json:"tree,omitempty"`
+	BaseTree []ScenarioFile `json:"base_tree,omitempty"`
 	// DefaultBranchTree sets the tree of the repository's default branch
 	// (where the action reads the policy and the pinned trusted root).
-	DefaultBranchTree []ScenarioFile `json:"default_branch_tree,omitempty"`
-	Comments []ScenarioComment `json:"comments,omitempty"`
+	DefaultBranchTree []ScenarioFile    `json:"default_branch_tree,omitempty"`
+	Comments          []ScenarioComment `json:"comments,omitempty"`
 }
 
 // ScenarioFile is a changed file or a tree entry of a [Scenario].
