@@ -21,7 +21,9 @@
 // every verified bundle to it: the bundle names the item's recipe and lies in
 // that recipe's folder.
 //
-// When the changed files alone decide the plan (resolved recipes changed
+// When the PR changes recipe-glob files only, the planner reads only the
+// directories AICR resolves them from (see indexScope); when the changed
+// files alone decide the plan (resolved recipes changed
 // with their own bundles, nothing removed), the planner does not list and
 // read the head tree; that shortcut gives the plan the full index gives
 // (tested differentially over AICR's recipe tree).

@@ -423,7 +423,11 @@ func (pl *planner) run(changes []Change) error {
 			return err
 		}
 		if pl.fullIndex || !decided {
-			if err := pl.index(); err != nil {
+			scope, err := pl.indexScope(recipeFiles, removedFiles, bundles, removedBundles)
+			if err != nil {
+				return err
+			}
+			if err := pl.index(scope); err != nil {
 				return err
 			}
 		}
@@ -473,8 +477,51 @@ func (pl *planner) decidedByChanges(recipeFiles, removedFiles []fileChange, bund
 	return true, nil
 }
 
-// index reads every recipe-glob file of the head tree and indexes recipes by name.
-func (pl *planner) index() error {
+// indexScope says which directories of the head can hold a recipe the plan
+// needs, when that is not every directory: it returns nil (index the whole
+// head) when the PR changes or removes a bundle, or removes or renames a
+// recipe file, since those are looked up by name anywhere. Otherwise the PR
+// changes recipe-glob files only, and what they can affect is local: AICR
+// resolves an overlay from its own directory (spec.base and criteria), its
+// mixins from <parent>/mixins and its files relative to <parent>. So the
+// scope is the directory of every changed overlay (or unreadable file), the
+// overlay directories beside a changed mixin's mixins/, and, for any other
+// changed file, the directories whose parent is one of its ancestors. The
+// differential tests (FuzzPlanShortcut) check that this plan equals the
+// full index's.
+func (pl *planner) indexScope(recipeFiles, removedFiles []fileChange, bundles map[string]bundleChange, removedBundles map[string]string) (func(dir string) bool, error) {
+	if pl.fullIndex || len(removedFiles)+len(bundles)+len(removedBundles) > 0 {
+		return nil, nil
+	}
+	dirs, parents := map[string]bool{}, map[string]bool{}
+	for _, fc := range recipeFiles {
+		d, err := pl.r.load(fc.path)
+		if err != nil {
+			return nil, err
+		}
+		dir := path.Dir(fc.path)
+		// The same classes recipes() uses: a recipe (readable or not), a
+		// mixin, or a file recipes may use.
+		switch {
+		case d.err != nil && (d.kind == "" || d.isRecipe()), d.err == nil && d.isRecipe():
+			dirs[dir] = true
+		case d.kind == kindMixin:
+			parents[path.Dir(dir)] = true
+		default:
+			for a := dir; ; a = path.Dir(a) {
+				parents[a] = true
+				if a == "." || a == "/" {
+					break
+				}
+			}
+		}
+	}
+	return func(dir string) bool { return dirs[dir] || parents[path.Dir(dir)] }, nil
+}
+
+// index reads the recipe-glob files of the head tree in scope (every
+// directory when scope is nil) and indexes recipes by name.
+func (pl *planner) index(scope func(dir string) bool) error {
 	files, err := pl.r.list()
 	if errors.Is(err, errNotEnumerable) {
 		return fmt.Errorf("%w: it is needed to find recipes by name and the recipes that inherit from a changed overlay", err)
@@ -484,7 +531,7 @@ func (pl *planner) index() error {
 	}
 	pl.plan.byName, pl.plan.broken = map[string][]*doc{}, map[string][]*doc{}
 	for _, f := range files {
-		if c, _ := pl.cfg.classify(f); c != classRecipe {
+		if c, _ := pl.cfg.classify(f); c != classRecipe || (scope != nil && !scope(path.Dir(f))) {
 			continue
 		}
 		d, err := pl.r.load(f)
@@ -635,9 +682,9 @@ func appliedBefore(b, l *doc, a *appliedSet) bool {
 func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 	p, cfg := pl.plan, pl.cfg
 	changedPaths := map[string]bool{}
-	changedNames := map[string]bool{}    // names (and file names) of changed or removed overlays
-	changedMixins := map[string]string{} // name → path
-	support := map[string]bool{}         // changed files recipes may use
+	changedNames := map[string]bool{}  // names (and file names) of changed or removed overlays
+	changedMixins := map[string]bool{} // paths
+	support := map[string]bool{}       // changed files recipes may use
 	used := map[string]bool{}
 	var ownMissing []*Item
 
@@ -653,7 +700,7 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 		case d.err != nil && (d.kind == "" || d.isRecipe()):
 		case d.err == nil && d.isRecipe():
 		case d.kind == kindMixin:
-			changedMixins[d.recipeName()] = fc.path
+			changedMixins[fc.path] = true
 			support[fc.path] = true
 			continue
 		default:
@@ -743,9 +790,13 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 			}
 		}
 		for _, m := range a.mixinNames() {
-			if mp, ok := changedMixins[m]; ok {
-				affected[l] = append(affected[l], "uses changed mixin "+m)
-				used[mp] = true
+			// The mixin this overlay resolves (<parent>/mixins/<m>), not
+			// one of that name elsewhere.
+			for _, ext := range []string{".yaml", ".yml"} {
+				if mp := path.Join(path.Dir(path.Dir(l.path)), "mixins", m+ext); changedMixins[mp] {
+					affected[l] = append(affected[l], "uses changed mixin "+m)
+					used[mp] = true
+				}
 			}
 		}
 		for _, f := range pl.refs(l, a) {
