@@ -30,6 +30,7 @@ type GitHub interface {
 	Tree(ctx context.Context, repo github.Repo, treeish string) (map[string]github.TreeEntry, bool, error)
 	OpenPullRequestsByHead(ctx context.Context, repo github.Repo, headOwner, headBranch string) ([]github.PullRequest, error)
 	DefaultBranch(ctx context.Context, repo github.Repo) (string, error)
+	BranchHead(ctx context.Context, repo github.Repo, branch string) (string, error)
 	CreateStatus(ctx context.Context, repo github.Repo, sha string, s github.CommitStatus) error
 	UpsertStickyComment(ctx context.Context, repo github.Repo, number int, marker, body, botLogin string) (int64, github.CommentAction, error)
 	UpdateStickyComment(ctx context.Context, repo github.Repo, number int, marker, body, botLogin string) (int64, github.CommentAction, error)
@@ -189,7 +190,7 @@ func (h *headTree) blobSHA(p string) (string, error) {
 		return "", nil
 	}
 	if e.Type != "blob" || e.Mode == "120000" || e.Mode == "160000" {
-		return "", fmt.Errorf("%s at %s is not a regular file (mode %s)", p, h.name(), e.Mode)
+		return "", fmt.Errorf("%s at %s is %w (mode %s)", p, h.name(), errNotRegular, e.Mode)
 	}
 	return e.BlobSHA, nil
 }
@@ -260,7 +261,9 @@ func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) 
 		return nil, fmt.Errorf("list the PR's files: %w", err)
 	}
 	if files.Truncated {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("The PR changes more than GitHub's API lists (%d files returned, the cap is 3,000): recipes beyond the cap were not seen. Split the PR.", len(files.Files)))
+		// Files beyond GitHub's cap are never seen: verifying the rest would
+		// let a PR hide recipes behind 3,000 other files.
+		return nil, &diff.TooLargeError{Detail: fmt.Sprintf("the PR changes more files than GitHub's API lists (%d returned, the cap is %d): recipes beyond the cap cannot be seen; split the PR", len(files.Files), github.MaxListedFiles)}
 	}
 	budget := &blobBudget{}
 	head := &headTree{ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: t.PR.HeadSHA, changed: map[string]github.ChangedFile{}, budget: budget,
@@ -280,6 +283,11 @@ func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) 
 	}
 	r.resolveOrphans(ctx, head, plan)
 	v, verr := r.verifier(ctx, t)
+	if verr != nil && !errors.Is(verr, errSettingsUnreadable) && len(plan.Items) > 0 {
+		// A setting that is wrong (missing, unparsable) is the workflow's
+		// or the default branch's to fix, not a verdict on the evidence.
+		return nil, fmt.Errorf("settings: %w", verr)
+	}
 	for _, it := range plan.Items {
 		rep.Rows = append(rep.Rows, r.verifyItem(ctx, head, plan, v, verr, it))
 	}
@@ -379,16 +387,32 @@ func (r *Runner) settingsFile(ctx context.Context, t Target, p string, limit int
 	if r.settings == nil {
 		branch, err := r.GH.DefaultBranch(ctx, t.Repo)
 		if err != nil {
-			return nil, fmt.Errorf("find the default branch: %w", err)
+			return nil, fmt.Errorf("%w: find the default branch: %w", errSettingsUnreadable, err)
 		}
-		r.settings = &headTree{label: "the tip of the default branch " + strconv.Quote(branch), ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: branch}
+		// Read at the branch's commit, never at the bare name, which a tag
+		// of the same name would win.
+		sha, err := r.GH.BranchHead(ctx, t.Repo, branch)
+		if err != nil {
+			return nil, fmt.Errorf("%w: find the tip of the default branch %q: %w", errSettingsUnreadable, branch, err)
+		}
+		r.settings = &headTree{label: "the tip of the default branch " + strconv.Quote(branch), ctx: ctx, gh: r.GH, repo: t.Repo, headSHA: sha}
 	}
 	b, err := r.settings.read(ctx, p, limit)
-	if errors.Is(err, os.ErrNotExist) {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("%s is not on %s: %w", p, r.settings.name(), os.ErrNotExist)
+	case err != nil && !errors.Is(err, errNotRegular):
+		return nil, fmt.Errorf("%w: %w", errSettingsUnreadable, err)
 	}
 	return b, err
 }
+
+// errNotRegular: a path that is a symlink, a submodule or a directory.
+var errNotRegular = errors.New("not a regular file")
+
+// errSettingsUnreadable: the settings could not be read through the API (an
+// infrastructure failure, as opposed to a setting that is wrong).
+var errSettingsUnreadable = errors.New("could not read the settings")
 
 // verifyItem fetches one bundle and its recipe from the PR head and verifies them.
 func (r *Runner) verifyItem(ctx context.Context, head *headTree, plan *diff.Plan, v *verify.Verifier, verr error, it diff.Item) comment.Row {

@@ -69,6 +69,18 @@ func TestResourceBench(t *testing.T) {
 			}
 			files = append(files, githubtest.File{Path: fmt.Sprintf("recipes/dense-%02d.yaml", i), Status: "added", Content: []byte(b.String())})
 		}
+	case "alias40":
+		// 40 small files whose aliases expand to about 670,000 nodes each:
+		// the byte-based estimate does not see them; schema.Canonical
+		// refuses them before emitting (schema.MaxRecipeNodes).
+		for i := 0; i < 40; i++ {
+			var b strings.Builder
+			b.WriteString("kind: RecipeResult\nspec:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n")
+			for j := 1; j <= 5; j++ {
+				fmt.Fprintf(&b, "  a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", j, j, j-1, j-1, j-1, j-1, j-1, j-1, j-1, j-1, j-1)
+			}
+			files = append(files, githubtest.File{Path: fmt.Sprintf("recipes/alias-%02d.yaml", i), Status: "added", Content: []byte(b.String())})
+		}
 	case "baseline":
 		files = []githubtest.File{{Path: "recipes/small.yaml", Status: "added", Content: []byte("kind: RecipeResult\nspec:\n  m: {a: 1}\n")}}
 	default:

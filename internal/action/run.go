@@ -86,6 +86,11 @@ func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
 		a.SetOutput("verdict", "skipped")
 		return ExitOK
 	}
+	var shared *sharedHeadError
+	if errors.As(err, &shared) {
+		r.setStatus(ctx, a, Target{Repo: repo, PR: &github.PullRequest{HeadSHA: shared.sha}}, github.StatusError, "several open PRs have this head: close all but one")
+		return fail(err.Error())
+	}
 	if err != nil {
 		return fail(err.Error())
 	}
@@ -198,8 +203,17 @@ func (r *Runner) target(ctx context.Context, eventName string, event map[string]
 		case len(match) == 1:
 		case len(match) == 0 && len(movedOn) > 0:
 			return Target{}, fmt.Errorf("%w: no open PR from %s:%s has head %s (%s); the run of the new head reports", errStale, headFull, headBranch, headSHA, strings.Join(movedOn, ", "))
+		case len(match) > 1:
+			// A status belongs to the commit, a verdict to a PR (its base,
+			// its diff): with two PRs on one head, either verdict would
+			// stand for the other. Fail closed on the commit.
+			nums := make([]string, len(match))
+			for i, m := range match {
+				nums[i] = fmt.Sprintf("#%d", m.Number)
+			}
+			return Target{}, &sharedHeadError{sha: headSHA, prs: nums}
 		default:
-			return Target{}, fmt.Errorf("%w: %d open PRs from %s:%s have head %s; want exactly one", errNoMatch, len(match), headFull, headBranch, headSHA)
+			return Target{}, fmt.Errorf("%w: no open PR from %s:%s has head %s", errNoMatch, headFull, headBranch, headSHA)
 		}
 		got, err := r.GH.PullRequest(ctx, r.Repo, match[0].Number)
 		if err != nil {
@@ -213,8 +227,18 @@ func (r *Runner) target(ctx context.Context, eventName string, event map[string]
 	return Target{}, fmt.Errorf("%w (event %q)", errNoPR, eventName)
 }
 
-// errNoMatch: stage 2 found no PR (or several) for the run it follows.
-var errNoMatch = errors.New("no single open pull request matches this run")
+// errNoMatch: stage 2 found no PR for the run it follows.
+var errNoMatch = errors.New("no open pull request matches this run")
+
+// sharedHeadError: several open PRs have the run's head commit.
+type sharedHeadError struct {
+	sha string
+	prs []string
+}
+
+func (e *sharedHeadError) Error() string {
+	return fmt.Sprintf("open PRs %s all have head %s: a commit status cannot judge them apart; close all but one (the status is set to error until then)", strings.Join(e.prs, ", "), e.sha)
+}
 
 // stage1URL is the page of the stage-1 run a workflow_run event reports
 // (GitHub's own URL, checked to be https), or "".
@@ -276,6 +300,15 @@ func (r *Runner) postComment(ctx context.Context, a *githubactions.Action, t Tar
 // and creates one only when create is set. It returns the comment's ID, or 0.
 func (r *Runner) writeComment(ctx context.Context, a *githubactions.Action, t Target, body string, create bool) int64 {
 	if r.In.Comment == CommentNever {
+		return 0
+	}
+	// The PR may have moved on while this run verified: its comment must not
+	// show this head's verdict (the run of the new head writes it).
+	if now, err := r.GH.PullRequest(ctx, t.Repo, t.PR.Number); err == nil && now.HeadSHA != t.PR.HeadSHA {
+		a.Noticef("%s", Neutralize(fmt.Sprintf("PR #%d moved on to %s while %s was verified: not commenting (the run of the new head does)", t.PR.Number, now.HeadSHA, t.PR.HeadSHA)))
+		return 0
+	} else if err != nil {
+		a.Warningf("%s", Neutralize("could not re-read the PR before commenting: "+err.Error()))
 		return 0
 	}
 	upsert := r.GH.UpsertStickyComment

@@ -64,8 +64,9 @@ func (b *parseBudget) keep(p string, n *yaml.Node) error {
 
 // estimateNodes estimates, from above for ordinary YAML, the nodes a file
 // parses to: each node but the first follows a ':' (a mapping value, and its
-// key), a ',', a '-', a '[' or '{', a '?' or a line break. Aliases, which
-// schema.Canonical expands (up to schema.MaxRecipeNodes), are not counted.
+// key), a ',', a '-', a '[' or '{', a '?' or a line break. Aliases are not
+// counted here: schema.Canonical refuses a tree that expands to more than
+// schema.MaxRecipeNodes (the same bound as MaxDocNodes) before emitting it.
 func estimateNodes(b []byte) int {
 	n := 1
 	for _, c := range b {

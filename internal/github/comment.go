@@ -21,17 +21,16 @@ const (
 )
 
 // UpsertStickyComment keeps one comment on issue or pull request number up
-// to date: the comment whose body contains marker (a hidden HTML comment
+// to date: the comment whose body begins with marker (a hidden HTML comment
 // such as "<!-- verify-evidence -->") and whose author is the token's own
-// account. If body does not contain marker, marker is appended on a line of
-// its own so that the next run finds the comment.
+// account. If body does not begin with marker, marker is prepended on a line
+// of its own so that the next run finds the comment.
 //
 // The author is botLogin when given (e.g. "github-actions[bot]", or
 // "<app-slug>[bot]" for an App token), compared case-insensitively.
 // Otherwise the client asks GET /user once; GitHub refuses that to
 // installation tokens such as GITHUB_TOKEN or an App's (403), and then any
-// author of type "Bot" is accepted whose comment begins or ends with marker
-// (where this client's bodies carry it), not one that merely quotes it. Comments by other authors are never edited, even
+// author of type "Bot" is accepted. Comments by other authors are never edited, even
 // when they carry the marker. The comments are listed 100 per page and the
 // oldest match wins.
 //
@@ -107,8 +106,8 @@ func (c *Client) sticky(ctx context.Context, op string, repo Repo, number int, m
 	if strings.TrimSpace(marker) == "" {
 		return "", commentMatcher{}, nil, &APIError{Op: op, Err: errors.New("empty marker")}
 	}
-	if !strings.Contains(body, marker) {
-		body = strings.TrimRight(body, "\n") + "\n\n" + marker + "\n"
+	if !strings.HasPrefix(body, marker) {
+		body = marker + "\n" + body
 	}
 	author, err := c.commentAuthor(ctx, botLogin)
 	if err != nil {
@@ -141,16 +140,19 @@ type commentMatcher struct {
 }
 
 // matches reports whether ic is the sticky comment: by the token's account,
-// carrying marker. When the account is unknown (an installation token), a
-// bot's comment must also begin or end with marker, as every body this
-// client writes does, so that another bot quoting it is not taken for it.
+// and beginning with marker, as every body this client writes does (bodies
+// without it get it prepended). A comment that merely quotes the marker —
+// another workflow of the same account echoing a PR title, a bot ending its
+// comment with user text — is never taken for it.
 func (m commentMatcher) matches(ic *gh.IssueComment, marker string) bool {
 	u := ic.GetUser()
-	if m.login != "" {
-		return strings.EqualFold(u.GetLogin(), m.login) && strings.Contains(ic.GetBody(), marker)
+	if !strings.HasPrefix(ic.GetBody(), marker) {
+		return false
 	}
-	body := strings.TrimRight(ic.GetBody(), "\n")
-	return m.anyBot && u.GetType() == "Bot" && (strings.HasPrefix(body, marker) || strings.HasSuffix(body, marker))
+	if m.login != "" {
+		return strings.EqualFold(u.GetLogin(), m.login)
+	}
+	return m.anyBot && u.GetType() == "Bot"
 }
 
 // commentAuthor resolves who "we" are: botLogin, else GET /user (cached),
@@ -180,7 +182,7 @@ func (c *Client) commentAuthor(ctx context.Context, botLogin string) (commentMat
 	return commentMatcher{anyBot: true}, nil
 }
 
-// findSticky returns the oldest comment on number that contains marker and
+// findSticky returns the oldest comment on number that begins with marker and
 // whose author matches, or nil.
 func (c *Client) findSticky(ctx context.Context, repo Repo, number int, marker string, author commentMatcher) (*gh.IssueComment, error) {
 	op := fmt.Sprintf("list comments of #%d", number)

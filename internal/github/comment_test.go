@@ -25,7 +25,7 @@ func TestStickyCommentLifecycle(t *testing.T) {
 	}
 	c, _ := newClient(t, s)
 	ctx := context.Background()
-	body1 := "## Evidence report\n\nAll 3 recipes verified.\n\n" + marker
+	body1 := marker + "\n## Evidence report\n\nAll 3 recipes verified.\n"
 
 	id, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, body1, "github-actions[bot]")
 	if err != nil || action != github.CommentCreated || id == 0 {
@@ -80,7 +80,7 @@ func TestStickyCommentAppendsMarker(t *testing.T) {
 		t.Fatal(action, err)
 	}
 	got := s.Comments(testRepo.String(), 7)
-	if len(got) != 1 || got[0].Body != "report\n\n"+marker+"\n" {
+	if len(got) != 1 || got[0].Body != marker+"\nreport\n" {
 		t.Fatalf("comments = %+v", got)
 	}
 	if id2, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, "report\n", "github-actions[bot]"); err != nil || action != github.CommentUnchanged || id2 != id {
@@ -100,9 +100,9 @@ func TestStickyCommentIdentity(t *testing.T) {
 	t.Run("explicit login ignores other bots", func(t *testing.T) {
 		s := newServer(t)
 		addPR(s, nil)
-		s.AddComment(testRepo.String(), 7, otherBot, "old "+marker)
+		s.AddComment(testRepo.String(), 7, otherBot, marker+" old")
 		c, _ := newClient(t, s)
-		_, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, "new "+marker, "github-actions[bot]")
+		_, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, marker+" new", "github-actions[bot]")
 		if err != nil || action != github.CommentCreated {
 			t.Fatalf("action=%s err=%v", action, err)
 		}
@@ -115,11 +115,11 @@ func TestStickyCommentIdentity(t *testing.T) {
 		s := newServer(t)
 		addPR(s, nil)
 		c, _ := newClient(t, s)
-		id, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, "v1 "+marker, "")
+		id, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, marker+" v1", "")
 		if err != nil || action != github.CommentCreated {
 			t.Fatalf("create: action=%s err=%v", action, err)
 		}
-		id2, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, "v2 "+marker, "")
+		id2, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, marker+" v2", "")
 		if err != nil || action != github.CommentUpdated || id2 != id {
 			t.Fatalf("update: id=%d action=%s err=%v", id2, action, err)
 		}
@@ -161,14 +161,14 @@ func TestStickyCommentIdentity(t *testing.T) {
 		me := githubtest.User{Login: "release-bot-user", Type: "User"}
 		s := newServer(t, githubtest.WithUserToken(me))
 		addPR(s, nil)
-		s.AddComment(testRepo.String(), 7, githubtest.ActionsBot, "v0 "+marker)
+		s.AddComment(testRepo.String(), 7, githubtest.ActionsBot, marker+" v0")
 		c, _ := newClient(t, s)
-		_, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, "v1 "+marker, "")
+		_, action, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, marker+" v1", "")
 		if err != nil || action != github.CommentCreated {
 			t.Fatalf("action=%s err=%v", action, err)
 		}
 		cs := s.Comments(testRepo.String(), 7)
-		if len(cs) != 2 || cs[0].Body != "v0 "+marker || cs[1].User.Login != me.Login {
+		if len(cs) != 2 || cs[0].Body != marker+" v0" || cs[1].User.Login != me.Login {
 			t.Errorf("comments = %+v", cs)
 		}
 	})
@@ -180,7 +180,7 @@ func TestStickyCommentReadOnly(t *testing.T) {
 	c, sl := newClient(t, s)
 	ctx := context.Background()
 
-	_, _, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, "report "+marker, "github-actions[bot]")
+	_, _, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, marker+" report", "github-actions[bot]")
 	var ae *github.APIError
 	if !github.IsForbidden(err) || !errors.As(err, &ae) || !ae.ReadOnly || ae.RateLimited || github.IsTransient(err) {
 		t.Fatalf("want a read-only 403, got %#v", err)
@@ -198,11 +198,11 @@ func TestStickyCommentReadOnly(t *testing.T) {
 
 	// An existing comment cannot be edited either.
 	s.SetReadOnly(false)
-	if _, _, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, "v1 "+marker, "github-actions[bot]"); err != nil {
+	if _, _, err := c.UpsertStickyComment(ctx, testRepo, 7, marker, marker+" v1", "github-actions[bot]"); err != nil {
 		t.Fatal(err)
 	}
 	s.SetReadOnly(true)
-	_, _, err = c.UpsertStickyComment(ctx, testRepo, 7, marker, "v2 "+marker, "github-actions[bot]")
+	_, _, err = c.UpsertStickyComment(ctx, testRepo, 7, marker, marker+" v2", "github-actions[bot]")
 	if !github.IsForbidden(err) || !errors.As(err, &ae) || !ae.ReadOnly {
 		t.Fatalf("edit: want a read-only 403, got %v", err)
 	}
@@ -213,7 +213,7 @@ func TestStickyCommentTooLong(t *testing.T) {
 	s := newServer(t)
 	addPR(s, nil)
 	c, _ := newClient(t, s)
-	body := strings.Repeat("é", githubtest.MaxCommentChars) + marker // runes, not bytes
+	body := marker + strings.Repeat("é", githubtest.MaxCommentChars) // runes, not bytes
 	_, _, err := c.UpsertStickyComment(context.Background(), testRepo, 7, marker, body, "github-actions[bot]")
 	var ae *github.APIError
 	if !errors.As(err, &ae) || ae.Status != 422 || github.IsTransient(err) {
@@ -224,7 +224,7 @@ func TestStickyCommentTooLong(t *testing.T) {
 		t.Errorf("POST sent %d times, want 1", got)
 	}
 	// Exactly at the limit is accepted.
-	ok := strings.Repeat("é", githubtest.MaxCommentChars-len(marker)) + marker
+	ok := marker + strings.Repeat("é", githubtest.MaxCommentChars-len(marker))
 	if _, action, err := c.UpsertStickyComment(context.Background(), testRepo, 7, marker, ok, "github-actions[bot]"); err != nil || action != github.CommentCreated {
 		t.Errorf("65536 characters: %s %v", action, err)
 	}

@@ -113,3 +113,28 @@ func (c *Client) CreateStatus(ctx context.Context, repo Repo, sha string, s Comm
 	_, _, err := c.gh.Repositories.CreateStatus(ctx, repo.Owner, repo.Name, sha, rs)
 	return wrap(op, err)
 }
+
+// BranchHead returns the commit branch points to
+// (GET /repos/{owner}/{repo}/git/ref/heads/{branch}). Reading a tree at that
+// SHA, rather than at the bare name, cannot pick a tag of the same name.
+func (c *Client) BranchHead(ctx context.Context, repo Repo, branch string) (string, error) {
+	op := "get branch " + branch
+	if err := checkRepo(op, repo); err != nil {
+		return "", err
+	}
+	if branch == "" || strings.ContainsAny(branch, "?#%") || strings.HasPrefix(branch, "/") {
+		return "", &APIError{Op: op, Err: errors.New("invalid branch name")}
+	}
+	ref, _, err := c.gh.Git.GetRef(ctx, repo.Owner, repo.Name, "heads/"+branch)
+	if err != nil {
+		return "", wrap(op, err)
+	}
+	sha := ref.GetObject().GetSHA()
+	if err := checkSHA(op, sha); err != nil {
+		return "", err
+	}
+	if t := ref.GetObject().GetType(); t != "commit" {
+		return "", &APIError{Op: op, Err: fmt.Errorf("refs/heads/%s points to a %s, not a commit", branch, t)}
+	}
+	return sha, nil
+}

@@ -102,3 +102,31 @@ func TestCreateStatus(t *testing.T) {
 		t.Fatalf("read-only token: %v, want 403", err)
 	}
 }
+
+func TestBranchHead(t *testing.T) {
+	s := newServer(t)
+	s.AddPR(testRepo.String(), githubtest.PR{Number: 1}, nil)
+	s.Fake.SetTree(testRepo.String(), "main", []githubtest.TreeFile{{Path: "policy.yaml", Content: []byte("x")}})
+	c, _ := newClient(t, s)
+	ctx := context.Background()
+	sha, err := c.BranchHead(ctx, testRepo, "main")
+	if err != nil || len(sha) != 40 {
+		t.Fatalf("head of main = %q, %v", sha, err)
+	}
+	tree, _, err := c.Tree(ctx, testRepo, sha)
+	if err != nil || tree["policy.yaml"].BlobSHA == "" {
+		t.Fatalf("tree at the branch's commit: %v, %v", tree, err)
+	}
+	if _, err := c.BranchHead(ctx, testRepo, "nope"); !github.IsNotFound(err) {
+		t.Fatalf("unknown branch: %v", err)
+	}
+	before := c.Calls()
+	for _, bad := range []string{"", "trunk#x", "a?b", "/main"} {
+		if _, err := c.BranchHead(ctx, testRepo, bad); err == nil {
+			t.Errorf("branch %q accepted", bad)
+		}
+	}
+	if c.Calls() != before {
+		t.Error("an invalid branch name was sent")
+	}
+}

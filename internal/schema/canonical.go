@@ -36,8 +36,11 @@ const MaxRecipeDepth = 100
 // MaxRecipeNodes is the largest number of nodes (scalars, mappings,
 // sequences; every mapping key counts) that the canonical tree may hold after
 // alias expansion. It stops "billion laughs" alias bombs before anything is
-// emitted.
-const MaxRecipeNodes = 1_000_000
+// emitted, and bounds the emission itself: yaml.v3's emitter keeps every
+// event of a document (about 1 KiB of memory per node), so 200,000 nodes
+// cost some 200 MiB, transiently. Real recipes hold hundreds to a few
+// thousand; a canonical form of 1 MiB holds at most a few hundred thousand.
+const MaxRecipeNodes = 200_000
 
 // Sentinel errors of the recipeCanonicalizer. Every error returned by
 // CanonicalizeRecipe, RecipeDigest and Canonical is a *RecipeError whose

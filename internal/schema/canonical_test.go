@@ -415,10 +415,14 @@ func TestCanonicalLimits(t *testing.T) {
 		wantErr(t, err, ErrRecipeTooLarge, "canonical form is over")
 	})
 	t.Run("canonical form over the size limit from indentation alone", func(t *testing.T) {
-		// Under the input limit with 1-space indentation, over it with 4.
+		// Under the input limit with 1-space indentation, over it with 4;
+		// under the node limit (8 nodes an entry).
 		var b strings.Builder
-		for i := 0; b.Len() < MaxRecipeBytes-200; i++ {
-			fmt.Fprintf(&b, "k%07d:\n a:\n  b: 1\n", i)
+		for i := 0; 8*(i+1) < MaxRecipeNodes-100; i++ {
+			fmt.Fprintf(&b, "k%07d:\n a:\n  b:\n   c: 1\n", i)
+		}
+		if b.Len() >= MaxRecipeBytes {
+			t.Fatalf("input %d bytes: the test needs it under the input limit", b.Len())
 		}
 		_, err := Canonical([]byte(b.String()))
 		wantErr(t, err, ErrRecipeTooLarge, "canonical form is over")

@@ -18,6 +18,7 @@ const (
 	EndpointGetRepo       = "GET /repos/{owner}/{repo}"
 	EndpointListPulls     = "GET /repos/{owner}/{repo}/pulls"
 	EndpointCreateStatus  = "POST /repos/{owner}/{repo}/statuses/{sha}"
+	EndpointGetRef        = "GET /repos/{owner}/{repo}/git/ref/{ref}"
 )
 
 // Endpoints lists every endpoint the fake serves.
@@ -26,7 +27,7 @@ func Endpoints() []string {
 		EndpointGetPR, EndpointListFiles, EndpointGetBlob, EndpointGetTree,
 		EndpointListComments, EndpointCreateComment, EndpointGetComment,
 		EndpointUpdateComment, EndpointGetUser, EndpointPRsForCommit,
-		EndpointGetRepo, EndpointListPulls, EndpointCreateStatus,
+		EndpointGetRepo, EndpointListPulls, EndpointCreateStatus, EndpointGetRef,
 	}
 }
 
@@ -39,7 +40,7 @@ func splitEndpoint(e string) (method, path string) {
 // multiSegment lists the parameters GitHub marks x-multi-segment (a
 // tree-ish may be a branch name with slashes): they match the rest of the
 // path.
-var multiSegment = map[string]bool{"tree_sha": true}
+var multiSegment = map[string]bool{"tree_sha": true, "ref": true}
 
 // route is an endpoint's path template, split into segments.
 type route struct {

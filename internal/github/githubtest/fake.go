@@ -198,6 +198,7 @@ func NewHandler(opts ...Option) *Fake {
 		EndpointGetRepo:       f.getRepo,
 		EndpointListPulls:     f.listPulls,
 		EndpointCreateStatus:  f.createStatus,
+		EndpointGetRef:        f.getRef,
 	}
 	return f
 }

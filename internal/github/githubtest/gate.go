@@ -171,3 +171,35 @@ func (f *Fake) createStatus(w http.ResponseWriter, r *http.Request, api string) 
 		"creator":     simpleUser(api, s.Creator),
 	})
 }
+
+// getRef answers GET /repos/{owner}/{repo}/git/ref/heads/{branch}: the
+// branch's commit. The fake names a branch's commit after its tree (set with
+// SetTree under the branch name) and serves that tree under the commit SHA
+// too. Only heads/ refs are known; tags share the fake's tree-ish namespace
+// and are not served here.
+func (f *Fake) getRef(w http.ResponseWriter, r *http.Request, api string) {
+	rs := f.repoFor(w, r)
+	if rs == nil {
+		return
+	}
+	ref := r.PathValue("ref")
+	branch, ok := strings.CutPrefix(ref, "heads/")
+	t := rs.trees[branch]
+	if !ok || branch == "" || t == nil {
+		notFound(w)
+		return
+	}
+	commit := BlobSHA([]byte("commit " + rs.owner.Login + "/" + rs.name + " " + branch + " " + t.sha))
+	rs.trees[commit] = t
+	full := rs.owner.Login + "/" + rs.name
+	writeJSON(w, http.StatusOK, obj{
+		"ref":     "refs/" + ref,
+		"node_id": nodeID("REF", int64(len(ref))),
+		"url":     api + "/repos/" + full + "/git/refs/" + ref,
+		"object": obj{
+			"type": "commit",
+			"sha":  commit,
+			"url":  api + "/repos/" + full + "/git/commits/" + commit,
+		},
+	})
+}

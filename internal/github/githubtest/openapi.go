@@ -318,6 +318,7 @@ func (d *Description) canonicalRequest(x *Exchange) (*http.Request, error) {
 		}
 		p = strings.TrimPrefix(p, x.Prefix)
 	}
+	p = escapeMultiSegment(p)
 	u, err := url.Parse(server + p)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", x.Request.Method, p, err)
@@ -375,4 +376,31 @@ func flatten(err error) string {
 		return strings.Join(parts, "; ")
 	}
 	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// escapeMultiSegment escapes the slashes of a trailing x-multi-segment
+// parameter (a ref such as heads/main) so that the description's router, which
+// matches one segment per parameter, finds the operation.
+func escapeMultiSegment(p string) string {
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	for _, e := range Endpoints() {
+		_, tmpl := splitEndpoint(e)
+		ts := strings.Split(strings.TrimPrefix(tmpl, "/"), "/")
+		last := ts[len(ts)-1]
+		if !strings.HasPrefix(last, "{") || !multiSegment[strings.Trim(last, "{}")] || len(segs) <= len(ts) {
+			continue
+		}
+		match := true
+		for i, t := range ts[:len(ts)-1] {
+			if !strings.HasPrefix(t, "{") && t != segs[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			head := strings.Join(segs[:len(ts)-1], "/")
+			return "/" + head + "/" + strings.Join(segs[len(ts)-1:], "%2F")
+		}
+	}
+	return p
 }
