@@ -45,7 +45,7 @@ func workflowFiles(t *testing.T) []string {
 	}
 	sort.Strings(files)
 	for _, want := range []string{
-		".github/workflows/ci.yml", ".github/workflows/self-test.yml",
+		".github/workflows/ci.yml", ".github/workflows/self-test.yml", ".github/workflows/release.yml",
 		"docs/workflows/same-repo.yml", "docs/workflows/fork-stage1.yml", "docs/workflows/fork-stage2.yml",
 	} {
 		if !slices.Contains(files, filepath.Join(repoRoot, want)) {
