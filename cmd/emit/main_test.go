@@ -168,13 +168,14 @@ func TestEmitHelp(t *testing.T) {
 		if code != emit.ExitOK {
 			t.Errorf("%s: exit %d, want 0", arg, code)
 		}
-		if stdout != "" {
-			t.Errorf("%s wrote to stdout", arg)
+		// Help goes to stdout (`emit --help | less`), nothing to stderr.
+		if stderr != "" {
+			t.Errorf("%s wrote to stderr: %q", arg, stderr)
 		}
-		if !strings.Contains(stderr, "Usage:") || !strings.Contains(stderr, "-identity-token") || !strings.Contains(stderr, "-yes") {
-			t.Errorf("%s: stderr lacks the usage:\n%s", arg, stderr)
+		if !strings.Contains(stdout, "Usage:") || !strings.Contains(stdout, "-identity-token") || !strings.Contains(stdout, "-yes") {
+			t.Errorf("%s: stdout lacks the usage:\n%s", arg, stdout)
 		}
-		if strings.Contains(stderr, "emit: flag: help requested") {
+		if strings.Contains(stdout+stderr, "emit: flag: help requested") {
 			t.Errorf("%s is reported as an error:\n%s", arg, stderr)
 		}
 	}
