@@ -131,6 +131,15 @@ func TestEmitExampleInspectsAsPassed(t *testing.T) {
 	if res.Recipe == nil || res.Recipe.Name != "h100-eks-ubuntu-training" {
 		t.Errorf("recipe %+v", res.Recipe)
 	}
+	// The bundle is unsigned: nothing in the report may call its digests signed.
+	for _, c := range res.Checks {
+		if strings.Contains(c.Detail, "signed digests") {
+			t.Errorf("check %s of an unsigned bundle: %q", c.Name, c.Detail)
+		}
+		if c.Name == verify.CheckCTRF && !strings.Contains(c.Detail, "match the predicate's digests") {
+			t.Errorf("check %s: %q", c.Name, c.Detail)
+		}
+	}
 
 	// The binary and the library give the same bytes: the bundle does not
 	// depend on the build (protojson's per-binary whitespace, map order, …).
