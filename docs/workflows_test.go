@@ -45,7 +45,7 @@ func workflowFiles(t *testing.T) []string {
 	}
 	sort.Strings(files)
 	for _, want := range []string{
-		".github/workflows/ci.yml", ".github/workflows/self-test.yml",
+		".github/workflows/ci.yml", ".github/workflows/self-test.yml", ".github/workflows/release.yml",
 		"docs/workflows/stage1-verify.yml", "docs/workflows/stage2-gate.yml",
 	} {
 		if !slices.Contains(files, filepath.Join(repoRoot, want)) {

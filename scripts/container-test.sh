@@ -37,6 +37,17 @@
 #                 CONTAINER_TEST_REQUIRE_ACTION=1 turns that skip into a failure.
 #                 CONTAINER_TEST_KEEP=DIR keeps the run's logs, fake state and runner folders.
 #
+# Prebuilt image (scripts/image-test.sh, the ko image of a release): CONTAINER_TEST_PULL=REF
+# (e.g. 127.0.0.1:PORT/verify-evidence@sha256:…, plain HTTP on loopback) replaces stages 2 and
+# 3 by `buildah pull` of REF; stages 4 and 5 run unchanged against it, with
+#   CONTAINER_TEST_BINARY      the binary's path in the image (default /verify-evidence)
+#   CONTAINER_TEST_ENTRYPOINT  the expected entrypoint as compact JSON
+#                              (default ["/verify-evidence","action"])
+#   CONTAINER_TEST_VERSION     the version the binary must report (required with PULL)
+# CONTAINER_TEST_GOCACHE=DIR replaces the kept Go build cache of the image build (an empty DIR
+# compiles everything, as a consumer's runner does). The lines "timing: image build|image
+# pull|action run SECONDS" give those steps' wall time (scripts/bench-image.sh reads them).
+#
 # Cache (reused between runs): ${VERIFY_EVIDENCE_CONTAINER_CACHE:-${XDG_CACHE_HOME:-~/.cache}/verify-evidence/container}
 # (/var/cache/verify-evidence/container when re-run through sudo):
 #   storage/  buildah's image store, ~0.2 GB between runs (builder 159 MB, image 20 MB); vfs
@@ -69,10 +80,18 @@ else
   CACHE=${VERIFY_EVIDENCE_CONTAINER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/verify-evidence/container}
 fi
 IMAGE=localhost/verify-evidence:test
+PULL_REF=${CONTAINER_TEST_PULL:-}
+BIN=${CONTAINER_TEST_BINARY:-/verify-evidence}
+WANT_ENTRYPOINT=${CONTAINER_TEST_ENTRYPOINT:-'["/verify-evidence","action"]'}
+if [ -n "$PULL_REF" ]; then
+  IMAGE=localhost/verify-evidence:pulled
+  [ -n "${CONTAINER_TEST_VERSION:-}" ] || { echo "container-test: FAIL: CONTAINER_TEST_PULL needs CONTAINER_TEST_VERSION" >&2; exit 1; }
+fi
 CTR_PREFIX=verify-evidence-ct
 REQUIRE_ACTION=${CONTAINER_TEST_REQUIRE_ACTION:-0}
 export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
-mkdir -p "$CACHE/storage" "$CACHE/runroot" "$CACHE/gocache"
+GOCACHE_DIR=${CONTAINER_TEST_GOCACHE:-$CACHE/gocache}
+mkdir -p "$CACHE/storage" "$CACHE/runroot" "$GOCACHE_DIR"
 if [ "${CONTAINER_TEST_VIA_SUDO:-}" = 1 ]; then
   # The Go commands of this root run (go mod vendor, go build of the fake) get their own
   # caches; the invoking user's module cache serves as a read-only file proxy, so nothing is
@@ -94,6 +113,9 @@ stage() {
   echo "== $1"
 }
 fail() { echo "container-test: FAIL: $*" >&2; exit 1; }
+now() { date +%s.%N; }
+# timing WHAT START: prints "timing: WHAT SECONDS" since START (a now value).
+timing() { echo "timing: $1 $(awk -v a="$2" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/verify-evidence-ct.XXXXXX")
 FAKE_PID=
@@ -157,6 +179,18 @@ new_container() {
 }
 
 # ---------------------------------------------------------------------------------------------
+if [ -n "$PULL_REF" ]; then
+stage "image pull"
+VERSION=$CONTAINER_TEST_VERSION
+t_pull=$(now)
+bh pull --quiet --tls-verify=false "docker://$PULL_REF" >"$TMP/iid" 2>"$TMP/pull.log" ||
+  { cat "$TMP/pull.log"; fail "buildah pull $PULL_REF"; }
+timing "image pull" "$t_pull"
+IID=$(tail -1 "$TMP/iid")
+bh tag "$IID" "$IMAGE"
+bh rmi --prune >/dev/null 2>&1 || true
+echo "pulled $PULL_REF as $IMAGE ($IID), $(bh images --format '{{.Size}}' "$IMAGE" 2>/dev/null | head -1)"
+else
 stage "builder image"
 GOVERSION=$(go env GOVERSION)        # e.g. go1.26.8
 GOROOT_HOST=$(go env GOROOT)
@@ -214,22 +248,25 @@ git ls-files -z --cached --others --exclude-standard |
 (cd "$CTX" && GOFLAGS='' go mod vendor)
 VERSION="container-test-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "context: $(du -sh "$CTX" | cut -f1) (vendor $(du -sh "$CTX/vendor" | cut -f1)); VERSION=$VERSION"
+t_build=$(now)
 bh build --quiet --pull=never --isolation chroot --network host \
   --build-arg "BUILDER_IMAGE=$BUILDER" --build-arg "VERSION=$VERSION" \
-  -v "$CACHE/gocache:/root/.cache/go-build" \
+  -v "$GOCACHE_DIR:/root/.cache/go-build" \
   --iidfile "$TMP/iid" -t "$IMAGE" -f "$ROOT/Dockerfile" "$CTX" >"$TMP/build.log" 2>&1 ||
   { cat "$TMP/build.log"; fail "buildah build"; }
 grep -E '^go version|^verify-evidence' "$TMP/build.log" || true
 IID=$(cat "$TMP/iid")
+timing "image build" "$t_build"
 # Drop the images the previous runs left untagged (vfs keeps full copies; keeps the disk flat).
 bh rmi --prune >/dev/null 2>&1 || true
 echo "built $IMAGE ($IID), $(bh images --format '{{.Size}}' "$IMAGE" 2>/dev/null | head -1)"
+fi
 
 # ---------------------------------------------------------------------------------------------
 stage "image contract"
 cfg=$(bh inspect --type image "$IMAGE" | jq '.OCIv1.config')
 entrypoint=$(jq -c '.Entrypoint' <<<"$cfg")
-[ "$entrypoint" = '["/verify-evidence","action"]' ] || fail "entrypoint is $entrypoint"
+[ "$entrypoint" = "$WANT_ENTRYPOINT" ] || fail "entrypoint is $entrypoint, want $WANT_ENTRYPOINT"
 user=$(jq -r '.User // ""' <<<"$cfg")
 case $user in ""|root|0|0:0) ;; *) fail "image sets USER $user; GitHub container actions must run as root" ;; esac
 [ -z "$(jq -r '.WorkingDir // ""' <<<"$cfg")" ] || fail "image sets WORKDIR; the runner sets --workdir itself"
@@ -247,10 +284,10 @@ echo "image files: $(tr '\n' ' ' <"$TMP/rootfs.txt")"
 [ "$(stat -c %a "$rootfs/tmp")" = 1777 ] || fail "/tmp is not mode 1777"
 [ ! -e "$rootfs/bin/sh" ] || fail "the final image has a shell"
 if command -v file >/dev/null 2>&1; then
-  file -L "$rootfs/verify-evidence" | tee "$TMP/file.txt" | sed "s|$rootfs||"
+  file -L "$rootfs$BIN" | tee "$TMP/file.txt" | sed "s|$rootfs||"
   grep -q 'statically linked' "$TMP/file.txt" || fail "binary is not statically linked"
 fi
-echo "binary: $(stat -c %s "$rootfs/verify-evidence") bytes"
+echo "binary: $(stat -c %s "$rootfs$BIN") bytes"
 bh umount "$run_ctr" >/dev/null
 
 # The runner's layout: workspace, file_commands, home and workflow folders on the host, owned
@@ -281,17 +318,17 @@ in_image() {
   bh run "${RUN_ARGS[@]}" "$c" -- "$@"
 }
 
-out=$(in_image /verify-evidence version)
+out=$(in_image "$BIN" version)
 echo "version: $out"
 grep -qF "$VERSION" <<<"$out" || fail "version does not carry -X main.version=$VERSION"
 
 VERIFY_FLAGS=(--trusted-root .github/verify-evidence/trusted_root.json
   --policy .github/verify-evidence/policy.yaml --max-age 0)
 set +e
-in_image /verify-evidence verify recipes/evidence/h100-eks-ubuntu-training/evidence-bundle.tar.gz \
+in_image "$BIN" verify recipes/evidence/h100-eks-ubuntu-training/evidence-bundle.tar.gz \
   --recipe recipes/h100-eks-ubuntu-training.yaml "${VERIFY_FLAGS[@]}" >"$TMP/verify-pass.txt" 2>&1
 rc_pass=$?
-in_image /verify-evidence verify recipes/evidence/h200-oke-ubuntu-inference/evidence-bundle.tar.gz \
+in_image "$BIN" verify recipes/evidence/h200-oke-ubuntu-inference/evidence-bundle.tar.gz \
   "${VERIFY_FLAGS[@]}" --format json --output report-h200.json >"$TMP/verify-fail.txt" 2>&1
 rc_fail=$?
 set -e
@@ -449,8 +486,11 @@ run_action_stage() {
   local c rc rc2 fake_rc
   c=$(new_container action "$IMAGE")
   set +e
+  local t_run
+  t_run=$(now)
   bh run "${RUN_ARGS[@]}" "${env_args[@]}" "$c" -- "${ep[@]}" >"$TMP/action.log" 2>&1
   rc=$?
+  timing "action run" "$t_run"
   # A second run on the same PR (a re-run, or a push that changes nothing the report shows)
   # must find its comment and leave it alone: still one comment, no edit.
   local uuid2 env2=()
@@ -504,7 +544,7 @@ skip_action() {
   if [ "$REQUIRE_ACTION" = 1 ]; then fail "action stage skipped but CONTAINER_TEST_REQUIRE_ACTION=1"; fi
 }
 set +e
-help_out=$(in_image /verify-evidence action --help 2>&1)
+help_out=$(in_image "$BIN" action --help 2>&1)
 help_rc=$?
 set -e
 if [ "$help_rc" != 0 ]; then

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -27,10 +28,15 @@ func main() {
 }
 
 func run(ctx context.Context) int {
-	opts, err := emit.Parse(os.Args[1:], os.Stderr)
+	// What the flag parser prints: the help for -h/--help goes to stdout (`emit --help | less`),
+	// anything else (a bad flag) to stderr.
+	var parseOut bytes.Buffer
+	opts, err := emit.Parse(os.Args[1:], &parseOut)
 	if errors.Is(err, flag.ErrHelp) {
+		_, _ = os.Stdout.Write(parseOut.Bytes())
 		return emit.ExitOK
 	}
+	_, _ = os.Stderr.Write(parseOut.Bytes())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "emit: %v\n", err)
 		return emit.ExitUsage

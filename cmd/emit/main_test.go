@@ -131,6 +131,15 @@ func TestEmitExampleInspectsAsPassed(t *testing.T) {
 	if res.Recipe == nil || res.Recipe.Name != "h100-eks-ubuntu-training" {
 		t.Errorf("recipe %+v", res.Recipe)
 	}
+	// The bundle is unsigned: nothing in the report may call its digests signed.
+	for _, c := range res.Checks {
+		if strings.Contains(c.Detail, "signed digests") {
+			t.Errorf("check %s of an unsigned bundle: %q", c.Name, c.Detail)
+		}
+		if c.Name == verify.CheckCTRF && !strings.Contains(c.Detail, "match the predicate's digests") {
+			t.Errorf("check %s: %q", c.Name, c.Detail)
+		}
+	}
 
 	// The binary and the library give the same bytes: the bundle does not
 	// depend on the build (protojson's per-binary whitespace, map order, …).
@@ -168,13 +177,14 @@ func TestEmitHelp(t *testing.T) {
 		if code != emit.ExitOK {
 			t.Errorf("%s: exit %d, want 0", arg, code)
 		}
-		if stdout != "" {
-			t.Errorf("%s wrote to stdout", arg)
+		// Help goes to stdout (`emit --help | less`), nothing to stderr.
+		if stderr != "" {
+			t.Errorf("%s wrote to stderr: %q", arg, stderr)
 		}
-		if !strings.Contains(stderr, "Usage:") || !strings.Contains(stderr, "-identity-token") || !strings.Contains(stderr, "-yes") {
-			t.Errorf("%s: stderr lacks the usage:\n%s", arg, stderr)
+		if !strings.Contains(stdout, "Usage:") || !strings.Contains(stdout, "-identity-token") || !strings.Contains(stdout, "-yes") {
+			t.Errorf("%s: stdout lacks the usage:\n%s", arg, stdout)
 		}
-		if strings.Contains(stderr, "emit: flag: help requested") {
+		if strings.Contains(stdout+stderr, "emit: flag: help requested") {
 			t.Errorf("%s is reported as an error:\n%s", arg, stderr)
 		}
 	}

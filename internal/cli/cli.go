@@ -48,19 +48,16 @@ Commands:
             Sigstore public-good root is fetched through TUF (network). Without
             --policy or --certificate-* pins no signer is trusted (exit 3), unless
             --allow-any-signer is given.
-  inspect   Check a bundle's archive safety, Statement and predicate types, the
-            subject ↔ recipe digest binding, the predicate schema, and the
-            manifest with every file's size and sha256. The signature is NOT
-            checked. BUNDLE is a path to evidence-bundle.tar.gz, or - for stdin.
+  inspect   Run every check of verify that needs no trust material: archive
+            safety, Statement and predicate types, subject ↔ recipe, predicate
+            schema, manifest and every file, CTRF counts, BOM, fingerprint and
+            criteria match, freshness. The signature and the signer are NOT
+            checked.
 
-Exit codes:
-  0   passed: every check passed
-  1   failing: the evidence is genuine but shows a failed, pending or errored
-      test, or a criteria mismatch
-  2   invalid: integrity, signature, identity or schema is broken
-  3   could not decide: I/O error, trust root unavailable (retrying may help)
-  64  usage error
+BUNDLE is the path of an evidence-bundle.tar.gz, or - for stdin. Run
+verify-evidence COMMAND --help for a command's arguments and flags.
 
+` + exitCodesText + `
 The JSON report (--format json) carries the same verdict in "verdict".
 `
 
@@ -124,16 +121,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func newFlagSet(name string, stdio IO) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stdio.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stdio.Stderr, "Usage of verify-evidence %s:\n", name)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
 func runInspect(ctx context.Context, args []string, stdio IO) int {
 	fs := newFlagSet("inspect", stdio)
 	var out outputFlags
@@ -167,6 +154,10 @@ func checkBundle(ctx context.Context, mode string, cfg verify.Config, arg string
 	}
 	src, name, closeFn, err := openBundle(arg, stdio)
 	var res *verify.Result
+	if err != nil && argumentError(err) {
+		fmt.Fprintf(stdio.Stderr, "verify-evidence %s: %v\n", mode, argError("BUNDLE", arg, err))
+		return ExitUsage
+	}
 	if err != nil {
 		res = verify.InputError(name, mode, err)
 	} else {

@@ -186,20 +186,26 @@ func TestInspectTamperedExitsTwo(t *testing.T) {
 }
 
 // A missing file means the verifier could not decide (3), never "invalid" (2).
-func TestInspectMissingFileExitsThree(t *testing.T) {
+// A BUNDLE that does not exist, or a directory, is the user's mistake: a usage error (64)
+// that names the argument, never "could not decide" (3, retrying may help) nor invalid.
+func TestInspectMissingFileIsUsageError(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "does-not-exist.tar.gz")
-	r := run(t, nil, "inspect", p)
-	r.want(t, cli.ExitError)
-	if !strings.Contains(r.stdout, "no such file") {
-		t.Errorf("report does not say why:\n%s", r.stdout)
+	for _, args := range [][]string{{"inspect", p}, {"inspect", "--format", "json", p}} {
+		r := run(t, nil, args...)
+		r.want(t, cli.ExitUsage)
+		if want := "verify-evidence inspect: BUNDLE " + p + ": no such file or directory\n"; r.stderr != want {
+			t.Errorf("%q: stderr %q, want %q", args, r.stderr, want)
+		}
+		if r.stdout != "" {
+			t.Errorf("%q: a report was written for a usage error:\n%s", args, r.stdout)
+		}
 	}
-	r = run(t, nil, "inspect", "--format", "json", p)
-	r.want(t, cli.ExitError)
-	if m := jsonReport(t, r.stdout); m["verdict"] != "error" {
-		t.Errorf("verdict %v", m["verdict"])
+	dir := t.TempDir()
+	r := run(t, nil, "inspect", dir)
+	r.want(t, cli.ExitUsage)
+	if want := "verify-evidence inspect: BUNDLE " + dir + ": not a regular file: a directory\n"; r.stderr != want {
+		t.Errorf("stderr %q, want %q", r.stderr, want)
 	}
-	// A directory is not a bundle either, and also not an invalid one.
-	run(t, nil, "inspect", t.TempDir()).want(t, cli.ExitError)
 }
 
 func TestUsageErrors(t *testing.T) {

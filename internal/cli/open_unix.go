@@ -4,9 +4,30 @@ package cli
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"syscall"
 )
+
+// notRegularError: the path names something other than a regular file.
+type notRegularError struct{ mode fs.FileMode }
+
+func (e notRegularError) Error() string {
+	var what string
+	switch t := e.mode.Type(); {
+	case t&fs.ModeDir != 0:
+		what = "a directory"
+	case t&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case t&fs.ModeSocket != 0:
+		what = "a socket"
+	case t&fs.ModeDevice != 0:
+		what = "a device"
+	default:
+		what = t.String()
+	}
+	return "not a regular file: " + what
+}
 
 // openRegular opens path read-only without following a final symlink and
 // without blocking on a FIFO, then insists on a regular file.
@@ -22,7 +43,7 @@ func openRegular(path string) (*os.File, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		_ = f.Close()
-		return nil, fmt.Errorf("open %s: not a regular file (%s)", path, fi.Mode().Type())
+		return nil, &fs.PathError{Op: "open", Path: path, Err: notRegularError{fi.Mode()}}
 	}
 	return f, nil
 }

@@ -34,9 +34,9 @@ func TestInspectRefusesFIFO(t *testing.T) {
 		t.Skipf("mkfifo: %v", err)
 	}
 	r := runWithin(t, 10*time.Second, "inspect", p)
-	r.want(t, cli.ExitError)
-	if !strings.Contains(r.stdout, "not a regular file") {
-		t.Errorf("report does not say why:\n%s", r.stdout)
+	r.want(t, cli.ExitUsage)
+	if !strings.Contains(r.stderr, "BUNDLE "+p+": not a regular file: a named pipe") {
+		t.Errorf("stderr does not say why: %q", r.stderr)
 	}
 }
 
@@ -50,9 +50,9 @@ func TestInspectRefusesSymlink(t *testing.T) {
 		t.Skipf("symlink: %v", err)
 	}
 	r := runWithin(t, 10*time.Second, "inspect", p)
-	r.want(t, cli.ExitError)
-	if !strings.Contains(r.stdout, "too many levels of symbolic links") && !strings.Contains(r.stdout, "not a regular file") {
-		t.Errorf("report does not say why:\n%s", r.stdout)
+	r.want(t, cli.ExitUsage)
+	if !strings.Contains(r.stderr, "BUNDLE "+p+": a symlink: give the file itself") {
+		t.Errorf("stderr does not say why: %q", r.stderr)
 	}
 	// The target itself is fine.
 	run(t, nil, "inspect", abs).want(t, cli.ExitPassed)
@@ -63,8 +63,8 @@ func TestInspectRefusesDevice(t *testing.T) {
 		t.Skip("no /dev/null")
 	}
 	r := runWithin(t, 10*time.Second, "inspect", "/dev/null")
-	r.want(t, cli.ExitError)
-	if !strings.Contains(r.stdout, "not a regular file") {
-		t.Errorf("report:\n%s", r.stdout)
+	r.want(t, cli.ExitUsage)
+	if !strings.Contains(r.stderr, "BUNDLE /dev/null: not a regular file: a device") {
+		t.Errorf("stderr: %q", r.stderr)
 	}
 }

@@ -27,7 +27,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // ageFlag is a duration flag that also accepts whole days ("365d").
 type ageFlag struct{ d time.Duration }
 
-func (a *ageFlag) String() string { return a.d.String() }
+func (a *ageFlag) String() string { return formatMaxAge(a.d) }
 func (a *ageFlag) Set(v string) error {
 	d, err := verify.ParseMaxAge(v)
 	if err != nil {
@@ -102,7 +102,7 @@ func (o *verifyOptions) buildPolicy() (*policy.Policy, error) {
 	if o.policyFile != "" {
 		b, err := readSmallFile(o.policyFile, policy.MaxPolicyBytes)
 		if err != nil {
-			return nil, err
+			return nil, argError("--policy", o.policyFile, err)
 		}
 		fp, err := policy.Parse(b)
 		if err != nil {
@@ -159,7 +159,7 @@ func runVerify(ctx context.Context, args []string, stdio IO) int {
 	var recipe []byte
 	if o.recipe != "" {
 		if recipe, err = readSmallFile(o.recipe, 1<<20); err != nil {
-			return usage(err)
+			return usage(argError("--recipe", o.recipe, err))
 		}
 	}
 	return checkBundle(ctx, "verify", cfg, pos[0], verify.Options{Recipe: recipe, RecipeName: o.recipe}, format, o.out.output, stdio)

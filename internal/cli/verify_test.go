@@ -316,8 +316,12 @@ func TestVerifyCmdTamperedBundleExitsTwo(t *testing.T) {
 	}
 }
 
-func TestVerifyCmdMissingBundleExitsThree(t *testing.T) {
-	vtRun(t, vtPinned(filepath.Join(t.TempDir(), "nope.tar.gz"))...).want(t, cli.ExitError)
+func TestVerifyCmdMissingBundleIsUsageError(t *testing.T) {
+	r := vtRun(t, vtPinned(filepath.Join(t.TempDir(), "nope.tar.gz"))...)
+	r.want(t, cli.ExitUsage)
+	if !strings.Contains(r.stderr, "verify-evidence verify: BUNDLE ") || !strings.Contains(r.stderr, "no such file") {
+		t.Errorf("stderr does not name BUNDLE and why: %q", r.stderr)
+	}
 }
 
 func TestVerifyCmdBundleFromStdin(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -378,9 +380,55 @@ func readCTRF(dir, redact string) (map[string][]byte, []string, error) {
 		out[phase] = b
 	}
 	if len(out) == 0 {
-		return nil, nil, fmt.Errorf("--results %s: no CTRF report (want deployment.json, performance.json and/or conformance.json)", dir)
+		return nil, nil, noCTRFError(dir)
 	}
 	return out, rules, nil
+}
+
+// noCTRFError says why --results DIR gave no CTRF report: the folder is missing, is not a
+// folder, is empty, or holds no file of a known phase (its first names are listed).
+func noCTRFError(dir string) error {
+	var want []string
+	for _, phase := range schema.Phases() {
+		want = append(want, phase+".json")
+	}
+	wantText := "want " + strings.Join(want, ", ")
+	if n := len(want); n > 1 {
+		wantText = "want " + strings.Join(want[:n-1], ", ") + " and/or " + want[n-1]
+	}
+	fi, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("--results %s: no CTRF report: no such folder", dir)
+	case err != nil:
+		return fmt.Errorf("--results %s: %w", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("--results %s: no CTRF report: not a folder (%s)", dir, wantText)
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("--results %s: %w", dir, err)
+	}
+	defer f.Close()
+	const shown = 5
+	names, err := f.Readdirnames(64) // enough to tell empty from not, and to show a few
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("--results %s: %w", dir, err)
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("--results %s: no CTRF report: the folder is empty (%s)", dir, wantText)
+	}
+	sort.Strings(names)
+	more := ""
+	if len(names) > shown {
+		more = ", …"
+		names = names[:shown]
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	return fmt.Errorf("--results %s: no CTRF report: no file of a known phase; the folder holds %s%s (%s)", dir, strings.Join(quoted, ", "), more, wantText)
 }
 
 // rawSnapshot reads --snapshot or the cluster, then merges live GPU facts.

@@ -114,7 +114,13 @@ func (v *Verifier) checkCTRF(res *Result, st *state) {
 	if len(reasons) > 0 {
 		c.Status, c.Verdict, c.Detail = StatusFailed, VerdictFailing, strings.Join(reasons, "; ")
 	} else {
-		c.Status, c.Detail = StatusPassed, fmt.Sprintf("%d phase reports match their signed digests and counts; every phase has a passed test and none that failed, is pending or other", len(c.Rows))
+		// "signed" only when the signature over the predicate verified (not for an unsigned
+		// bundle, nor under inspect, which never checks it).
+		digests := "the predicate's digests"
+		if res.Signature != nil && res.Signature.Verified {
+			digests = "their signed digests"
+		}
+		c.Status, c.Detail = StatusPassed, fmt.Sprintf("%d phase reports match %s and counts; every phase has a passed test and none that failed, is pending or other", len(c.Rows), digests)
 		if len(declared) > 0 {
 			c.Detail += "; every phase the recipe declares has a report"
 		}

@@ -26,13 +26,13 @@
 // primary rate limits) can be injected per endpoint, and requests are
 // counted per endpoint ([Fake.Calls]).
 //
-// Every exchange can be validated against GitHub's official OpenAPI
-// description, read from the @octokit/openapi npm package pinned in
-// npm/package-lock.json and installed by scripts/test.sh into
-// [FixturesDir]. The 13 MB description is pruned once per process to the
-// served operations and the components they use ([LoadDescription]).
-// [NewServer] fails the test on any violation; without the package it
-// logs that validation is skipped, except under CI=true, where it fails.
+// Every exchange is validated against GitHub's official OpenAPI
+// description: the @octokit/openapi npm package pinned in
+// npm/package-lock.json, pruned to the served operations and the components
+// they use and committed with its provenance ([PrunedDescriptionFile],
+// [LoadDescription]; scripts/regen-openapi.sh regenerates it, and a test
+// re-derives it whenever the package is installed). [NewServer] fails the
+// test on any violation.
 // [PullRequestEvent] returns a real pull_request webhook payload from the
 // pinned @octokit/webhooks-examples package, edited to a test's pull
 // request.

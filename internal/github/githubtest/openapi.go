@@ -3,6 +3,9 @@ package githubtest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,31 +29,111 @@ import (
 // pinned @octokit/openapi npm package) pruned to the endpoints the fake
 // serves, ready to validate exchanges with kin-openapi.
 type Description struct {
-	// Version is the @octokit/openapi version it was read from.
+	// Version is the @octokit/openapi version it was pruned from.
 	Version string
-	// File is the description file it was read from.
+	// File names the pruned description and what it was pruned from.
 	File string
 
 	doc    *openapi3.T
 	router routers.Router
 }
 
-// The description is large (13 MB of JSON): read and prune it once per
-// process.
+// PrunedDescriptionFile is the pruned description, committed: the operations of [Endpoints]
+// and the components they use, from the pinned @octokit/openapi (385 MB installed). It is
+// stamped with its provenance ([Provenance]); `bash scripts/regen-openapi.sh` regenerates it
+// (after an endpoint is added to the fake, or the pin is bumped), and
+// TestPrunedDescriptionIsCurrent checks it against the package when the package is installed.
+const PrunedDescriptionFile = "internal/github/githubtest/npm/api.github.com.pruned.json"
+
+//go:embed npm/api.github.com.pruned.json
+var prunedDescription []byte
+
+// provenanceKey is the root extension of the pruned description that holds its [Provenance].
+const provenanceKey = "x-verify-evidence-pruned-from"
+
+// Provenance says what a pruned description was made from and by what.
+type Provenance struct {
+	Package   string   `json:"package"`   // the npm package, @octokit/openapi
+	Version   string   `json:"version"`   // its version (pinned in npm/package.json)
+	File      string   `json:"file"`      // the description inside the package
+	SHA256    string   `json:"sha256"`    // of that file
+	Endpoints []string `json:"endpoints"` // the operations kept, sorted
+	Generator string   `json:"generator"` // the command that regenerates it
+}
+
+// The description is loaded once per process.
 var (
 	descOnce sync.Once
 	descVal  *Description
 	descErr  error
 )
 
-// LoadDescription returns the pruned description, loading it on first use.
-// The error wraps [ErrFixturesMissing] when the npm package is absent.
+// LoadDescription returns the pruned description (embedded; no npm package needed), loading it
+// on first use. It fails when the description was pruned for other endpoints than the fake
+// serves, or from another version than the pinned one: regenerate it then.
 func LoadDescription() (*Description, error) {
-	descOnce.Do(func() { descVal, descErr = loadDescription() })
+	descOnce.Do(func() { descVal, descErr = loadDescription(prunedDescription) })
 	return descVal, descErr
 }
 
-func loadDescription() (*Description, error) {
+// EmbeddedProvenance returns the provenance stamp of the committed pruned description.
+func EmbeddedProvenance() (Provenance, error) {
+	return readProvenance(prunedDescription)
+}
+
+func readProvenance(pruned []byte) (Provenance, error) {
+	var top map[string]json.RawMessage
+	var p Provenance
+	if err := json.Unmarshal(pruned, &top); err != nil {
+		return p, fmt.Errorf("githubtest: %s: %w", PrunedDescriptionFile, err)
+	}
+	raw, ok := top[provenanceKey]
+	if !ok {
+		return p, fmt.Errorf("githubtest: %s has no %s stamp", PrunedDescriptionFile, provenanceKey)
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&p); err != nil {
+		return p, fmt.Errorf("githubtest: %s: %s: %w", PrunedDescriptionFile, provenanceKey, err)
+	}
+	return p, nil
+}
+
+func loadDescription(pruned []byte) (*Description, error) {
+	prov, err := readProvenance(pruned)
+	if err != nil {
+		return nil, err
+	}
+	want := slices.Sorted(slices.Values(Endpoints()))
+	if !slices.Equal(prov.Endpoints, want) {
+		return nil, fmt.Errorf("githubtest: %s was pruned for the endpoints %q, but the fake serves %q: regenerate it with `bash scripts/regen-openapi.sh`",
+			PrunedDescriptionFile, prov.Endpoints, want)
+	}
+	if pin := PinnedVersion(openAPIPackage); prov.Package != openAPIPackage || prov.Version != pin {
+		return nil, fmt.Errorf("githubtest: %s was pruned from %s@%s, but %s@%s is pinned: regenerate it with `bash scripts/regen-openapi.sh`",
+			PrunedDescriptionFile, prov.Package, prov.Version, openAPIPackage, pin)
+	}
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromData(pruned)
+	if err != nil {
+		return nil, fmt.Errorf("githubtest: loading %s: %w", PrunedDescriptionFile, err)
+	}
+	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
+		return nil, fmt.Errorf("githubtest: %s is not a valid OpenAPI document: %w", PrunedDescriptionFile, err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("githubtest: routing %s: %w", PrunedDescriptionFile, err)
+	}
+	file := fmt.Sprintf("%s (pruned from %s@%s %s)", PrunedDescriptionFile, prov.Package, prov.Version, prov.File)
+	return &Description{Version: prov.Version, File: file, doc: doc, router: router}, nil
+}
+
+// PruneInstalledDescription prunes the installed, pinned @octokit/openapi description to
+// [Endpoints] and stamps it: the bytes of [PrunedDescriptionFile]. The error wraps
+// [ErrFixturesMissing] when the package is not installed at the pinned version.
+func PruneInstalledDescription() ([]byte, error) {
 	file, version, err := packageFile(openAPIPackage, openAPIFile)
 	if err != nil {
 		return nil, err
@@ -58,30 +142,22 @@ func loadDescription() (*Description, error) {
 	if err != nil {
 		return nil, fmt.Errorf("githubtest: reading %s: %w", file, err)
 	}
-	pruned, err := pruneDescription(raw, Endpoints())
+	sum := sha256.Sum256(raw)
+	prov := Provenance{
+		Package: openAPIPackage, Version: version, File: openAPIFile, SHA256: hex.EncodeToString(sum[:]),
+		Endpoints: slices.Sorted(slices.Values(Endpoints())), Generator: "bash scripts/regen-openapi.sh",
+	}
+	out, err := pruneDescription(raw, prov.Endpoints, prov)
 	if err != nil {
 		return nil, fmt.Errorf("githubtest: pruning %s: %w", file, err)
 	}
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = false
-	doc, err := loader.LoadFromData(pruned)
-	if err != nil {
-		return nil, fmt.Errorf("githubtest: loading %s: %w", file, err)
-	}
-	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
-		return nil, fmt.Errorf("githubtest: %s (pruned) is not a valid OpenAPI document: %w", file, err)
-	}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("githubtest: routing %s: %w", file, err)
-	}
-	return &Description{Version: version, File: file, doc: doc, router: router}, nil
+	return out, nil
 }
 
 // pruneDescription keeps, of the OpenAPI document raw, the operations named
 // by endpoints and the components they reference (transitively), without
 // the examples. The result is a much smaller, self-contained document.
-func pruneDescription(raw []byte, endpoints []string) ([]byte, error) {
+func pruneDescription(raw []byte, endpoints []string, prov Provenance) ([]byte, error) {
 	// One pass over the 13 MB: the operations and components stay raw until
 	// needed.
 	var top struct {
@@ -162,13 +238,21 @@ func pruneDescription(raw []byte, endpoints []string) ([]byte, error) {
 		keptComponents[kind][name] = v
 	}
 
-	return json.Marshal(map[string]any{
-		"openapi":    top.OpenAPI,
-		"info":       top.Info,
-		"servers":    top.Servers,
-		"paths":      keptPaths,
-		"components": keptComponents,
-	})
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetIndent("", " ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]any{
+		"openapi":     top.OpenAPI,
+		"info":        top.Info,
+		"servers":     top.Servers,
+		"paths":       keptPaths,
+		"components":  keptComponents,
+		provenanceKey: prov,
+	}); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // decodeJSON decodes raw keeping numbers exact.
