@@ -104,7 +104,7 @@ func componentKeys() []string { return []string{"type", "name", "version", "purl
 // not public (publicRegistries) and every qualifier but a few build facts
 // (purlQualifiers). The result is encoded deterministically (sorted keys,
 // two-space indentation, final newline) and passes Parse.
-func Minimize(b []byte) ([]byte, []string, error) {
+func Minimize(b []byte, opts ...scrub.Option) ([]byte, []string, error) {
 	if _, _, err := read(b); err != nil {
 		return nil, nil, err
 	}
@@ -112,7 +112,7 @@ func Minimize(b []byte) ([]byte, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("BOM: %w", err)
 	}
-	sc := scrub.New()
+	sc := scrub.New(opts...)
 	sc.Record(RuleAllowlist)
 	out := map[string]jsontext.Value{"bomFormat": doc["bomFormat"], "specVersion": doc["specVersion"]}
 	if v, ok := doc["version"]; ok && v.Kind() == '0' {

@@ -43,11 +43,11 @@ func CTRFRedactionRules() []string { return []string{RuleCTRFAllowlist} }
 // returns the ids of the rules applied, sorted. The report is read with the
 // same strict reader the verifier uses (schema.ParseCTRF) and must be valid
 // CTRF before and after; the counts are unchanged.
-func RedactCTRF(report []byte) ([]byte, []string, error) {
+func RedactCTRF(report []byte, opts ...scrub.Option) ([]byte, []string, error) {
 	if _, err := schema.ParseCTRF(report); err != nil {
 		return nil, nil, err
 	}
-	sc := scrub.New()
+	sc := scrub.New(opts...)
 	sc.Record(RuleCTRFAllowlist)
 	topKeys, resultKeys, toolKeys, summaryKeys, testKeys := ctrfAllowlist()
 	doc, err := pick(report, topKeys, sc, "CTRF")

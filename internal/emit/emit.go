@@ -81,6 +81,9 @@ type Options struct {
 	Quiet         bool
 	AICRVersion   string
 	AttestedAt    string
+	// PrivateDomains are DNS domains minimal redaction scrubs wherever they
+	// appear, besides the cluster's own (see clusterDomains).
+	PrivateDomains []string
 }
 
 const usageText = `emit — package and sign AICR recipe evidence
@@ -134,6 +137,16 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress output")
 	fs.StringVar(&o.AICRVersion, "aicr-version", "", "version of the AICR tooling that ran the validation (recorded in the predicate)")
 	fs.StringVar(&o.AttestedAt, "attested-at", "", "RFC 3339 time to record as attestedAt (default now; for reproducible bundles)")
+	fs.Func("private-domain", "a private DNS `DOMAIN` (e.g. acme-corp.com) to scrub from everything published, besides the cluster's own domains; repeatable", func(v string) error {
+		for _, d := range strings.Split(v, ",") {
+			d = strings.Trim(strings.TrimSpace(d), ".")
+			if d == "" || !strings.Contains(d, ".") || strings.ContainsAny(d, " /:@") {
+				return fmt.Errorf("%q: want a DNS domain such as acme-corp.com", v)
+			}
+			o.PrivateDomains = append(o.PrivateDomains, d)
+		}
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -220,7 +233,9 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err != nil {
 		return fmt.Errorf("--recipe %s: %w", o.Recipe, err)
 	}
-	ctrf, ctrfRules, err := readCTRF(o.Results, o.Redact)
+	// Read and check the reports before the cluster: a wrong --results
+	// fails at once. They are redacted once the cluster's domains are known.
+	ctrf, err := readCTRF(o.Results)
 	if err != nil {
 		return err
 	}
@@ -247,9 +262,15 @@ func Run(ctx context.Context, o *Options, env Env) error {
 		}
 	}
 	shipped, applied := raw, []string(nil)
+	var scrubOpts []scrub.Option
 	if o.Redact == "minimal" {
-		if shipped, applied, err = snapshot.Redact(raw, "minimal"); err != nil {
+		scrubOpts = append(scrubOpts, scrub.WithPrivateDomains(clusterDomains(o, raw)...))
+		if shipped, applied, err = snapshot.Redact(raw, "minimal", scrubOpts...); err != nil {
 			return fmt.Errorf("snapshot redaction: %w", err)
+		}
+		ctrfRules, err := redactCTRF(o.Results, ctrf, scrubOpts)
+		if err != nil {
+			return err
 		}
 		applied = append(applied, ctrfRules...)
 	}
@@ -257,14 +278,14 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
-	bomBytes, bomRules, err := loadBOM(o, canon.Bytes, name, attestedAt)
+	bomBytes, bomRules, err := loadBOM(o, canon.Bytes, name, attestedAt, scrubOpts)
 	if err != nil {
 		return err
 	}
 	applied = append(applied, bomRules...)
 	aicrVersion := orDefault(o.AICRVersion, "verify-evidence-emit")
 	if o.Redact == "minimal" {
-		sc := scrub.New()
+		sc := scrub.New(scrubOpts...)
 		aicrVersion = sc.String(aicrVersion)
 		applied = append(applied, sc.Applied()...)
 	}
@@ -353,11 +374,9 @@ func recipeScrubRules(root *yaml.Node) []string {
 // in a public CI log.
 func shownPath(path string) string { return filepath.Base(path) }
 
-// readCTRF reads the phase reports in dir, validated and redacted per policy,
-// with the ids of the redaction rules applied.
-func readCTRF(dir, redact string) (map[string][]byte, []string, error) {
+// readCTRF reads and validates the phase reports in dir, by phase.
+func readCTRF(dir string) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	var rules []string
 	for _, phase := range schema.Phases() {
 		p := filepath.Join(dir, phase+".json")
 		b, err := readFile(p, MaxCTRFBytes, "--results")
@@ -365,24 +384,36 @@ func readCTRF(dir, redact string) (map[string][]byte, []string, error) {
 			continue
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if _, err := schema.CheckCTRFSummary(b); err != nil {
-			return nil, nil, fmt.Errorf("--results %s: %w", p, err)
-		}
-		if redact == "minimal" {
-			var r []string
-			if b, r, err = RedactCTRF(b); err != nil {
-				return nil, nil, fmt.Errorf("--results %s: %w", p, err)
-			}
-			rules = append(rules, r...)
+			return nil, fmt.Errorf("--results %s: %w", p, err)
 		}
 		out[phase] = b
 	}
 	if len(out) == 0 {
-		return nil, nil, noCTRFError(dir)
+		return nil, noCTRFError(dir)
 	}
-	return out, rules, nil
+	return out, nil
+}
+
+// redactCTRF minimises every report in place (RedactCTRF) and returns the
+// ids of the redaction rules applied.
+func redactCTRF(dir string, reports map[string][]byte, opts []scrub.Option) ([]string, error) {
+	var rules []string
+	for _, phase := range schema.Phases() {
+		b, ok := reports[phase]
+		if !ok {
+			continue
+		}
+		b, r, err := RedactCTRF(b, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("--results %s: %w", filepath.Join(dir, phase+".json"), err)
+		}
+		reports[phase] = b
+		rules = append(rules, r...)
+	}
+	return rules, nil
 }
 
 // noCTRFError says why --results DIR gave no CTRF report: the folder is missing, is not a
@@ -523,7 +554,7 @@ func setSubtype(s *fingerprint.Snapshot, typ string, sub fingerprint.Subtype) {
 // loadBOM reads and validates --bom, minimised under --redact minimal (with
 // the rules applied), or generates one from the recipe (public by
 // construction: it holds only what the published recipe says).
-func loadBOM(o *Options, canonicalRecipe []byte, name string, at time.Time) ([]byte, []string, error) {
+func loadBOM(o *Options, canonicalRecipe []byte, name string, at time.Time, opts []scrub.Option) ([]byte, []string, error) {
 	if o.BOM == "" {
 		b, err := bom.FromRecipe(canonicalRecipe, name, at)
 		if err != nil {
@@ -541,7 +572,7 @@ func loadBOM(o *Options, canonicalRecipe []byte, name string, at time.Time) ([]b
 	if o.Redact != "minimal" {
 		return b, nil, nil
 	}
-	b, rules, err := bom.Minimize(b)
+	b, rules, err := bom.Minimize(b, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--bom %s: %w", o.BOM, err)
 	}

@@ -10,6 +10,7 @@ package emit_test
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/aicr/verify-evidence/internal/emit"
+	"github.com/aicr/verify-evidence/internal/fingerprint"
 )
 
 // attackCTRF is a valid deployment report with all tests passed and the given
@@ -382,14 +384,54 @@ func TestPrivacyLeakTarHeaders(t *testing.T) {
 }
 
 // TestPrivacyLeakCorpHostPublicTLD: a private corporate host under a public
-// top-level domain in a CTRF test name.
+// top-level domain in a CTRF test name (registry.acme-corp.com) is scrubbed
+// when acme-corp.com is the cluster's own domain (its nodes are named in
+// it) or given with --private-domain; public hosts in the same text stay.
 func TestPrivacyLeakCorpHostPublicTLD(t *testing.T) {
-	t.Skip("known gap: a private corporate host under a public TLD (registry.acme-corp.com) in free text is published: " +
-		"the scrubber cannot tell it from a public host (charts.jetstack.io) without a host rule that would mangle public names; " +
-		"only private-use names (.corp, .lan, .intranet, .localdomain, .home.arpa, .example, .internal, .local) are scrubbed (docs/bundle-format.md §5)")
-	o := emitAttack(t, func(in inputs) []string {
-		writeFile(t, filepath.Join(in.results, "deployment.json"), attackCTRF(t, "0.0.0", "v0.18.0", "pull from registry.acme-corp.com:5000"))
-		return nil
+	const planted = "pull from registry.acme-corp.com:5000 and charts.jetstack.io"
+	t.Run("cluster domain from the node names", func(t *testing.T) {
+		in := copyInputs(t, h100Example)
+		writeFile(t, filepath.Join(in.results, "deployment.json"), attackCTRF(t, "0.0.0", "v0.18.0", planted))
+		snap, err := fingerprint.ParseSnapshot(readFile(t, in.snapshot))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes := fingerprint.Subtype{Subtype: "nodes", Data: map[string]any{"gpu-7.lab.acme-corp.com.gpu-count": "8", "gpu-7.lab.acme-corp.com.region": "us-west-2"}}
+		found := false
+		for i := range snap.Measurements {
+			if snap.Measurements[i].Type == "NodeTopology" {
+				snap.Measurements[i].Subtypes = append(snap.Measurements[i].Subtypes, nodes)
+				found = true
+			}
+		}
+		if !found {
+			t.Fatal("the example snapshot has no NodeTopology")
+		}
+		all := in.args(outPath(t))
+		var args []string
+		for i := 0; i < len(all); i++ {
+			if all[i] == "--snapshot" {
+				i++ // and its value: the cluster is read instead
+				continue
+			}
+			args = append(args, all[i])
+		}
+		cluster := func(context.Context, *emit.Options, *emit.Progress) (*fingerprint.Snapshot, error) { return snap, nil }
+		data, stderr := mustEmit(t, args, emit.Env{Cluster: cluster})
+		o := attackOut{tar: rawTar(t, data), files: bundleFiles(t, data), stderr: stderr}
+		assertAbsent(t, o, true, "acme-corp")
+		if !bytes.Contains(o.files["ctrf/deployment.json"], []byte("charts.jetstack.io")) {
+			t.Errorf("a public host was scrubbed too:\n%s", o.files["ctrf/deployment.json"])
+		}
 	})
-	assertAbsent(t, o, true, "acme-corp")
+	t.Run("--private-domain", func(t *testing.T) {
+		o := emitAttack(t, func(in inputs) []string {
+			writeFile(t, filepath.Join(in.results, "deployment.json"), attackCTRF(t, "0.0.0", "v0.18.0", planted))
+			return in.args(outPath(t), "--private-domain", "acme-corp.com")
+		})
+		assertAbsent(t, o, true, "acme-corp")
+		if !bytes.Contains(o.files["ctrf/deployment.json"], []byte("charts.jetstack.io")) {
+			t.Errorf("a public host was scrubbed too:\n%s", o.files["ctrf/deployment.json"])
+		}
+	})
 }

@@ -74,7 +74,7 @@ func minimalAllowlist() map[string]allowRule {
 // minimal redaction unless a reading holds scrubbed text (the emitter checks).
 // s must pass Validate; top-level keys other than measurements cannot reach a
 // Snapshot, so none is ever written.
-func Redact(s *fingerprint.Snapshot, policy string) (*fingerprint.Snapshot, []string, error) {
+func Redact(s *fingerprint.Snapshot, policy string, opts ...scrub.Option) (*fingerprint.Snapshot, []string, error) {
 	if s == nil {
 		return nil, nil, fmt.Errorf("snapshot: redact: nil snapshot")
 	}
@@ -89,7 +89,7 @@ func Redact(s *fingerprint.Snapshot, policy string) (*fingerprint.Snapshot, []st
 		return nil, nil, fmt.Errorf("snapshot: redact: unknown policy %q (want %q or %q)", policy, PolicyMinimal, PolicyFull)
 	}
 	allow := minimalAllowlist()
-	sc := scrub.New()
+	sc := scrub.New(opts...)
 	sc.Record(RuleAllowlist)
 	out := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{}}
 	for _, m := range s.Measurements {

@@ -63,6 +63,9 @@ type pattern struct {
 	rescan        bool
 	// anyURL marks the rule that removes every URL left, public or not.
 	anyURL bool
+	// group, when set, is the submatch replaced (the rest of the match is
+	// context: the characters around a host).
+	group int
 }
 
 // Scrubber scrubs strings and remembers which rules replaced something. The
@@ -72,10 +75,56 @@ type Scrubber struct {
 	applied  map[string]bool
 }
 
+// Option configures a Scrubber.
+type Option func(*Scrubber)
+
+// WithPrivateDomains makes the Scrubber treat every host name under the
+// given DNS domains (and the domains themselves) as private, rule host:
+// the cluster's own domains (its API server's, its nodes'), which may sit
+// under a public top-level domain (registry.acme-corp.com). Domains are
+// matched case-insensitively, whole labels only; an empty or dotless name
+// is ignored (it would match too much).
+func WithPrivateDomains(domains ...string) Option {
+	return func(sc *Scrubber) {
+		var alts []string
+		for _, d := range domains {
+			d = strings.Trim(strings.ToLower(strings.TrimSpace(d)), ".")
+			if d == "" || !strings.Contains(d, ".") {
+				continue
+			}
+			alts = append(alts, regexp.QuoteMeta(d))
+		}
+		if len(alts) == 0 {
+			return
+		}
+		sort.Strings(alts)
+		host := `[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?`
+		p := pattern{rule: RuleHost, re: regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9.-])((?:` + host + `\.)*(?:` + strings.Join(alts, "|") + `))(?:$|[^A-Za-z0-9-])`), underscoreSep: true, group: 1}
+		// With the host rules, after the rules that take a whole token
+		// around a host (e-mail addresses, URLs with credentials, ARNs).
+		at := len(sc.patterns)
+		for i, q := range sc.patterns {
+			if q.rule == RuleHost {
+				at = i
+				break
+			}
+		}
+		sc.patterns = append(sc.patterns[:at], append([]pattern{p}, sc.patterns[at:]...)...)
+	}
+}
+
 // New returns a Scrubber with the rules in their fixed order: the more
 // specific first, so a GPU UUID is not reported as a plain UUID nor an EKS
-// endpoint inside a URL as a host.
-func New() *Scrubber {
+// endpoint inside a URL as a host. Options add rules.
+func New(opts ...Option) *Scrubber {
+	sc := newScrubber()
+	for _, o := range opts {
+		o(sc)
+	}
+	return sc
+}
+
+func newScrubber() *Scrubber {
 	host := `[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?`
 	return &Scrubber{applied: map[string]bool{}, patterns: []pattern{
 		// GPU and MIG UUIDs as nvidia-smi prints them (also MIG-GPU-<uuid>/gi/ci).
@@ -134,8 +183,8 @@ func New() *Scrubber {
 // left: for text where public URLs are expected (a recipe's chart
 // repositories), to find what else is private in it. URLs with credentials,
 // bucket URLs and private hosts and addresses inside URLs are still matched.
-func NewPublicURLs() *Scrubber {
-	sc := New()
+func NewPublicURLs(opts ...Option) *Scrubber {
+	sc := New(opts...)
 	kept := sc.patterns[:0]
 	for _, p := range sc.patterns {
 		if !p.anyURL {
@@ -163,6 +212,9 @@ func (sc *Scrubber) apply(p pattern, s string) (string, bool) {
 		view = strings.ReplaceAll(s, "_", " ") // same length, same indices
 	}
 	group := p.re.SubexpIndex("v")
+	if p.group > 0 {
+		group = p.group
+	}
 	var b strings.Builder
 	last, pos, any := 0, 0, false
 	for pos <= len(view) {

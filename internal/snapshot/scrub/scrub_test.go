@@ -101,3 +101,31 @@ func TestNewPublicURLs(t *testing.T) {
 		}
 	}
 }
+
+// The cluster's own domains are private even under a public top-level
+// domain; public names and look-alikes are left alone.
+func TestWithPrivateDomains(t *testing.T) {
+	sc := New(WithPrivateDomains("acme-corp.com", "Lab.Example.ORG.", "com", ""))
+	for in, want := range map[string]string{
+		"pull from registry.acme-corp.com:5000":   "pull from [redacted:host]:5000",
+		"nccl on gpu-node-7.acme-corp.com":        "nccl on [redacted:host]",
+		"acme-corp.com":                           "[redacted:host]",
+		"see k8s.lab.example.org/api":             "see [redacted:host]/api",
+		"node_gpu-7.acme-corp.com_ready":          "node_[redacted:host]_ready",
+		"charts.jetstack.io and notacme-corp.com": "charts.jetstack.io and notacme-corp.com",
+		"acme-corp.company.io":                    "acme-corp.company.io",
+		"a.acme-corp.com,b.acme-corp.com":         "[redacted:host],[redacted:host]",
+		"mail jane@acme-corp.com":                 "mail [redacted:email]",
+	} {
+		if got := sc.String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := sc.Applied(); len(got) == 0 {
+		t.Error("no rule recorded")
+	}
+	// A dotless name (a TLD) is ignored: it would scrub every .com host.
+	if got := New(WithPrivateDomains("com")).String("charts.jetstack.io, quay.com"); got != "charts.jetstack.io, quay.com" {
+		t.Errorf("a bare TLD was taken as a private domain: %q", got)
+	}
+}
