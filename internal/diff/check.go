@@ -81,7 +81,11 @@ func CheckRecipe(ctx context.Context, head Lister, recipePath string, prRecipe [
 	if head == nil {
 		return nil, errors.New("cross-check: no PR head tree")
 	}
-	return checkRecipe(newResolver(ctx, head), recipePath, prRecipe, bundleRecipe, resolvedDir)
+	cfg, err := Config{}.normalize()
+	if err != nil {
+		return nil, err
+	}
+	return checkRecipe(newResolver(ctx, head, cfg.isRecipeFile), recipePath, prRecipe, bundleRecipe, resolvedDir)
 }
 
 // CheckRecipe is [CheckRecipe] against the plan's head tree, reusing what

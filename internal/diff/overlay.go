@@ -224,10 +224,15 @@ type resolver struct {
 	unsafe  []string // head paths skipped because they fail the path rules
 	reads   int
 	budget  parseBudget
+	// recipeFile filters the overlays and mixins read (see newResolver).
+	recipeFile func(string) bool
 }
 
-func newResolver(ctx context.Context, head Lister) *resolver {
-	return &resolver{ctx: ctx, head: head, docs: map[string]*doc{}}
+// newResolver reads head; recipeFile says which files are recipe files (the
+// plan's recipe globs): the only files it reads as overlays and mixins, so
+// that what it follows is what the plan watches.
+func newResolver(ctx context.Context, head Lister, recipeFile func(string) bool) *resolver {
+	return &resolver{ctx: ctx, head: head, docs: map[string]*doc{}, recipeFile: recipeFile}
 }
 
 // list returns the files of the head tree (errNotEnumerable when unknown).
@@ -304,7 +309,7 @@ func (r *resolver) dirDocs(dir string) ([]*doc, error) {
 	}
 	var out []*doc
 	for _, f := range files {
-		if path.Dir(f) != dir || !isYAMLFile(f) {
+		if path.Dir(f) != dir || !isYAMLFile(f) || !r.recipeFile(f) {
 			continue
 		}
 		d, err := r.load(f)
@@ -328,7 +333,7 @@ func (r *resolver) overlay(dir, name string) (*doc, error) {
 	var byFile *doc
 	for _, ext := range []string{".yaml", ".yml"} {
 		p := path.Join(dir, name+ext)
-		if !r.head.Exists(p) {
+		if !r.recipeFile(p) || !r.head.Exists(p) {
 			continue
 		}
 		d, err := r.load(p)
@@ -465,8 +470,9 @@ func (r *resolver) applied(leaf *doc) (*appliedSet, error) {
 			continue
 		}
 		if !ValidRecipeName(y.recipeName()) {
-			a.notes = append(a.notes, fmt.Sprintf("%s applies by its criteria but its name %q is not a valid overlay name; skipped", qp(y.path), cut(y.recipeName(), 130)))
-			continue
+			// Applied all the same: skipping it would let an overlay with
+			// an odd name change every recipe of its directory unseen.
+			a.notes = append(a.notes, fmt.Sprintf("%s applies by its criteria although its name %q is not a valid overlay name", qp(y.path), cut(y.recipeName(), 130)))
 		}
 		ych, err := r.chain(y)
 		if err != nil {
@@ -517,7 +523,7 @@ func (r *resolver) mixin(dir, name string) (*doc, error) {
 	}
 	for _, ext := range []string{".yaml", ".yml"} {
 		p := path.Join(path.Dir(dir), "mixins", name+ext)
-		if !r.head.Exists(p) {
+		if !r.recipeFile(p) || !r.head.Exists(p) {
 			continue
 		}
 		d, err := r.load(p)

@@ -184,6 +184,35 @@ const (
 )
 
 // classify says what a path is, and for a bundle, the recipe directory name.
+// underRecipeRoot reports whether p lies under the fixed leading folders of
+// a recipe glob ("recipes" for recipes/**/*.yaml): where the files an
+// overlay references live (AICR resolves them in its recipes data folder).
+func (cfg Config) underRecipeRoot(p string) bool {
+	for _, g := range cfg.RecipeGlobs {
+		var root []string
+		for _, seg := range strings.Split(g, "/") {
+			if strings.ContainsAny(seg, "*?[{\\") {
+				break
+			}
+			root = append(root, seg)
+		}
+		if len(root) == len(strings.Split(g, "/")) {
+			root = root[:len(root)-1] // a literal file: its folder
+		}
+		if prefix := strings.Join(root, "/"); prefix == "" || strings.HasPrefix(p, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// isRecipeFile reports whether p is a recipe file: matched by the recipe
+// globs and not under EvidenceDir (what the plan watches and the resolver reads).
+func (cfg Config) isRecipeFile(p string) bool {
+	c, _ := cfg.classify(p)
+	return c == classRecipe
+}
+
 func (cfg Config) classify(p string) (fileClass, string) {
 	if p == cfg.PolicyPath {
 		return classPolicy, ""
@@ -284,6 +313,9 @@ type planner struct {
 	fullIndex bool
 	// before: the overlays the PR modifies or removes, read at the base.
 	before []*doc
+	// otherChanged: changed YAML files that are not recipe files (a .yml,
+	// a file outside the globs or under EvidenceDir): overlays may use them.
+	otherChanged map[string]bool
 }
 
 // NewPlanContext builds the plan of a pull request from its changed files
@@ -313,12 +345,12 @@ func newPlan(ctx context.Context, changes []Change, head Lister, cfg Config, ful
 	if head == nil {
 		return nil, errors.New("plan: no PR head tree")
 	}
-	r := newResolver(ctx, head)
+	r := newResolver(ctx, head, cfg.isRecipeFile)
 	pl := &planner{
 		ctx: ctx, head: head, cfg: cfg, r: r,
 		plan:  &Plan{cfg: cfg, r: r},
 		items: map[string]*Item{}, missing: map[string]*Item{}, removed: map[string]*Item{}, uncovered: map[string]*Item{},
-		fullIndex: fullIndex,
+		fullIndex: fullIndex, otherChanged: map[string]bool{},
 	}
 	if err := pl.run(changes); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
@@ -407,9 +439,14 @@ func (pl *planner) run(changes []Change) error {
 			recipeFiles = append(recipeFiles, fileChange{path: c.Path, from: from, status: st})
 		default:
 			p.Ignored = append(p.Ignored, c.Path)
+			if isYAMLFile(c.Path) && cfg.underRecipeRoot(c.Path) {
+				// Not a recipe file, but an overlay may still name it as
+				// a values or manifest file.
+				pl.otherChanged[c.Path] = true
+			}
 		}
 	}
-	if len(recipeFiles)+len(removedFiles)+len(bundles)+len(removedBundles) > 0 {
+	if len(recipeFiles)+len(removedFiles)+len(bundles)+len(removedBundles)+len(pl.otherChanged) > 0 {
 		// Overlays the PR modifies or removes, as they were at the base: the
 		// recipes they applied to by criteria then are affected even when they
 		// no longer apply at the head.
@@ -455,7 +492,7 @@ func (pl *planner) run(changes []Change) error {
 // each bundle's item is made by its recipe's change. The differential tests
 // (FuzzPlanShortcut) check that both give the same plan.
 func (pl *planner) decidedByChanges(recipeFiles, removedFiles []fileChange, bundles map[string]bundleChange, removedBundles map[string]string) (bool, error) {
-	if len(removedFiles) > 0 || len(removedBundles) > 0 || len(pl.before) > 0 {
+	if len(removedFiles) > 0 || len(removedBundles) > 0 || len(pl.before) > 0 || len(pl.otherChanged) > 0 {
 		return false, nil
 	}
 	names := map[string]bool{}
@@ -502,17 +539,34 @@ func (pl *planner) indexScope(recipeFiles, removedFiles []fileChange, bundles ma
 		dir := path.Dir(fc.path)
 		// The same classes recipes() uses: a recipe (readable or not), a
 		// mixin, or a file recipes may use.
-		switch {
-		case d.err != nil && (d.kind == "" || d.isRecipe()), d.err == nil && d.isRecipe():
-			dirs[dir] = true
-		case d.kind == kindMixin:
-			parents[path.Dir(dir)] = true
-		default:
+		ancestors := func() {
 			for a := dir; ; a = path.Dir(a) {
 				parents[a] = true
 				if a == "." || a == "/" {
 					break
 				}
+			}
+		}
+		switch {
+		case d.err != nil && d.kind == "":
+			// Unreadable with no kind: an overlay, or a file overlays use
+			// (a Helm template, a values file with merge keys).
+			dirs[dir] = true
+			ancestors()
+		case d.err != nil && d.isRecipe(), d.err == nil && d.isRecipe():
+			dirs[dir] = true
+		case d.kind == kindMixin:
+			// A mixin, which a file reference may name too.
+			ancestors()
+		default:
+			ancestors()
+		}
+	}
+	for f := range pl.otherChanged {
+		for a := path.Dir(f); ; a = path.Dir(a) {
+			parents[a] = true
+			if a == "." || a == "/" {
+				break
 			}
 		}
 	}
@@ -682,7 +736,13 @@ func appliedBefore(b, l *doc, a *appliedSet) bool {
 func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 	p, cfg := pl.plan, pl.cfg
 	changedPaths := map[string]bool{}
-	changedNames := map[string]bool{}  // names (and file names) of changed or removed overlays
+	changedNames := map[string]map[string]bool{} // names (and file names) of changed or removed overlays → their directories
+	nameChanged := func(name, p string) {
+		if changedNames[name] == nil {
+			changedNames[name] = map[string]bool{}
+		}
+		changedNames[name][path.Dir(p)] = true
+	}
 	changedMixins := map[string]bool{} // paths
 	support := map[string]bool{}       // changed files recipes may use
 	used := map[string]bool{}
@@ -697,7 +757,14 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 			p.LFSPointers = append(p.LFSPointers, fc.path)
 		}
 		switch {
-		case d.err != nil && (d.kind == "" || d.isRecipe()):
+		case d.err != nil && d.kind == "":
+			// Unreadable, no kind: maybe an overlay (handled below), maybe
+			// a file overlays use, which need not be YAML a recipe reader
+			// accepts (a Helm template): both.
+			if !d.lfs {
+				support[fc.path] = true
+			}
+		case d.err != nil && d.isRecipe():
 		case d.err == nil && d.isRecipe():
 		case d.kind == kindMixin:
 			changedMixins[fc.path] = true
@@ -714,8 +781,8 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 		}
 		changedPaths[fc.path] = true
 		if d.kind == kindMetadata || d.kind == "" {
-			changedNames[name] = true
-			changedNames[baseName(fc.path)] = true
+			nameChanged(name, fc.path)
+			nameChanged(baseName(fc.path), fc.path)
 		}
 		bp := cfg.BundlePath(name)
 		switch {
@@ -733,7 +800,13 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 	}
 	for _, fc := range removedFiles {
 		n := baseName(fc.path)
-		changedNames[n] = true
+		nameChanged(n, fc.path)
+	}
+	// An overlay the PR modifies may stop being one (another kind, another
+	// metadata.name): recipes whose chain breaks at its old name are affected.
+	for _, b := range pl.before {
+		nameChanged(b.recipeName(), b.path)
+		nameChanged(baseName(b.path), b.path)
 	}
 
 	// R2/R3: every overlay at the head that applies a changed overlay,
@@ -750,12 +823,21 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 		}
 	}
 	sort.Slice(overlays, func(i, j int) bool { return overlays[i].path < overlays[j].path })
+	for f := range pl.otherChanged {
+		support[f] = true
+	}
 	anyChange := len(changedNames)+len(changedMixins)+len(support)+len(pl.before) > 0
 	for _, l := range overlays {
 		if !anyChange {
 			break
 		}
 		a, err := pl.r.applied(l)
+		var rerr *ReadError
+		if errors.As(err, &rerr) {
+			// The head could not be read (API, budget): undecided, never
+			// "this overlay is unaffected".
+			return err
+		}
 		if err != nil {
 			chain, _ := pl.r.chain(l)
 			related := changedPaths[l.path]
@@ -763,7 +845,8 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 				related = related || changedPaths[c.path]
 			}
 			var cb *chainBreak
-			if errors.As(err, &cb) && changedNames[cb.at] {
+			// AICR resolves spec.base in the overlay's own directory.
+			if errors.As(err, &cb) && changedNames[cb.at][path.Dir(l.path)] {
 				related = true
 			}
 			if related {
@@ -799,7 +882,11 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 				}
 			}
 		}
-		for _, f := range pl.refs(l, a) {
+		refs, err := pl.refs(l, a)
+		if err != nil {
+			return err
+		}
+		for _, f := range refs {
 			if support[f] {
 				affected[l] = append(affected[l], "uses changed file "+f)
 				used[f] = true
@@ -810,8 +897,17 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 			}
 		}
 	}
+	if len(pl.otherChanged) > 0 {
+		kept := p.Ignored[:0]
+		for _, f := range p.Ignored {
+			if !used[f] {
+				kept = append(kept, f)
+			}
+		}
+		p.Ignored = kept
+	}
 	for f := range support {
-		if used[f] {
+		if used[f] || pl.otherChanged[f] {
 			continue
 		}
 		p.Ignored = append(p.Ignored, f)
@@ -851,6 +947,10 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 		}
 	}
 	for _, it := range ownMissing {
+		if used[it.RecipePath] {
+			// Not a recipe after all: a file the affected recipes use.
+			continue
+		}
 		if n := appliers[it.RecipePath]; n > 0 {
 			it.Reason = joinReason(it.Reason, fmt.Sprintf("no bundle of its own; %d other recipe(s) apply it and are verified through their bundles", n))
 			pl.uncovered[it.RecipeName] = it
@@ -877,11 +977,17 @@ func dedupe(s []string) []string {
 // valuesFile, manifestFiles, preManifestFiles of the overlays and of their
 // resolved mixins), as paths of the head tree: relative to the data
 // directory, the parent of the overlays' directory.
-func (pl *planner) refs(l *doc, a *appliedSet) []string {
+func (pl *planner) refs(l *doc, a *appliedSet) ([]string, error) {
 	docs := a.all()
 	for _, m := range a.mixinNames() {
-		// A mixin that cannot be found or read is CheckRecipe's to report.
-		if md, err := pl.r.mixin(path.Dir(l.path), m); err == nil && md != nil {
+		// A mixin that cannot be found or parsed is CheckRecipe's to
+		// report; one the head could not be read for is undecided.
+		md, err := pl.r.mixin(path.Dir(l.path), m)
+		var rerr *ReadError
+		if errors.As(err, &rerr) {
+			return nil, err
+		}
+		if err == nil && md != nil {
 			docs = append(docs, md)
 		}
 	}
@@ -914,7 +1020,7 @@ func (pl *planner) refs(l *doc, a *appliedSet) []string {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // bundles handles changed and removed bundles (R4) and removed recipes.
