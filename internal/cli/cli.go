@@ -165,29 +165,7 @@ func checkBundle(ctx context.Context, mode string, cfg verify.Config, arg string
 		fmt.Fprintf(stdio.Stderr, "verify-evidence %s: %v\n", mode, err)
 		return ExitError
 	}
-	src, name, closeFn, err := openBundle(arg, stdio)
-	var res *verify.Result
-	if err != nil {
-		res = verify.InputError(name, mode, err)
-	} else {
-		opts.Name = name
-		res = v.Verify(ctx, src, opts)
-		closeFn()
-	}
-	return emit(res, format, output, stdio)
-}
-
-// openBundle opens BUNDLE for reading: "-" is stdin; a path must be a regular
-// file (a symlink, FIFO or device is refused, so nothing can block or redirect the read).
-func openBundle(arg string, stdio IO) (io.Reader, string, func(), error) {
-	if arg == "-" {
-		return stdio.Stdin, "-", func() {}, nil
-	}
-	f, err := openRegular(arg)
-	if err != nil {
-		return nil, arg, nil, err
-	}
-	return f, arg, func() { _ = f.Close() }, nil
+	return emit(verifySource(ctx, v, mode, arg, opts, stdio), format, output, stdio)
 }
 
 // emit writes the report and returns the exit code of its verdict.

@@ -198,7 +198,8 @@ func TestInspectMissingFileExitsThree(t *testing.T) {
 	if m := jsonReport(t, r.stdout); m["verdict"] != "error" {
 		t.Errorf("verdict %v", m["verdict"])
 	}
-	// A directory is not a bundle either, and also not an invalid one.
+	// A directory without any of the bundle's documents is not a bundle
+	// either, and also not an invalid one.
 	run(t, nil, "inspect", t.TempDir()).want(t, cli.ExitError)
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/report"
+	"github.com/aicr/verify-evidence/internal/source"
 	"github.com/aicr/verify-evidence/internal/trust"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
@@ -163,6 +164,18 @@ func runVerify(ctx context.Context, args []string, stdio IO) int {
 		}
 	}
 	return checkBundle(ctx, "verify", cfg, pos[0], verify.Options{Recipe: recipe, RecipeName: o.recipe}, format, o.out.output, stdio)
+}
+
+// verifySource opens BUNDLE in any input form (internal/source: "-" for a
+// tar.gz on stdin, a tar.gz file, a bundle directory) and runs the pipeline.
+func verifySource(ctx context.Context, v *verify.Verifier, mode, arg string, opts verify.Options, stdio IO) *verify.Result {
+	src, err := source.Open(arg, stdio.Stdin)
+	if err != nil {
+		return verify.InputError(arg, mode, err)
+	}
+	defer src.Close()
+	opts.Name, opts.Form = src.Name, src.Form
+	return v.VerifyFrom(ctx, src.Load, opts)
 }
 
 // readSmallFile reads a regular file of at most limit bytes.

@@ -45,6 +45,9 @@ type Options struct {
 	Limits archive.Limits
 	// Name labels the input in the result (a path, or "-" for stdin).
 	Name string
+	// Form says how the bundle was given ("tar.gz" when empty, "directory",
+	// ...); it is shown in the archive check.
+	Form string
 	// Recipe, when set, is a recipe file whose canonical form the bundle's
 	// recipe must be; RecipeName names it in the report.
 	Recipe     []byte
@@ -127,12 +130,28 @@ func (v *Verifier) Inspect(ctx context.Context, r io.Reader, opts Options) *Resu
 	return v.Verify(ctx, r, opts)
 }
 
-// Verify reads the bundle from r in one streaming pass and runs the checks.
-// It never returns an error: every failure is a check in the result.
+// Verify reads the bundle archive (tar.gz) from r in one streaming pass and
+// runs the checks. It never returns an error: every failure is a check in the
+// result.
 func (v *Verifier) Verify(ctx context.Context, r io.Reader, opts Options) *Result {
+	return v.VerifyFrom(ctx, func(ctx context.Context, lim archive.Limits) (*archive.Contents, error) {
+		return archive.Read(ctx, r, lim)
+	}, opts)
+}
+
+// Loader reads a bundle in one input form (archive, directory, OCI artifact;
+// see internal/source) into the contents the pipeline checks, under lim. An
+// error whose [archive.Kind] is a bundle fault, or that has an
+// InvalidBundle() bool method saying true, makes the bundle invalid; any
+// other error means the verifier could not decide.
+type Loader func(ctx context.Context, lim archive.Limits) (*archive.Contents, error)
+
+// VerifyFrom is Verify for a bundle in any input form: load reads it, then
+// the same checks run.
+func (v *Verifier) VerifyFrom(ctx context.Context, load Loader, opts Options) *Result {
 	res := &Result{Bundle: opts.Name, Mode: v.mode(), Verdict: VerdictPassed}
 	st := &state{integrityOK: true}
-	if !v.checkArchive(ctx, r, opts, res, st) {
+	if !v.checkArchive(ctx, load, opts, res, st) {
 		for _, name := range checkOrder[1:] {
 			res.add(Check{Name: name, Title: titles[name], Status: StatusSkipped, Detail: "not run: the archive could not be read"})
 		}
@@ -176,16 +195,15 @@ var titles = map[string]string{
 	CheckRecipeFile:  "Recipe file ↔ bundle",
 }
 
-func (v *Verifier) checkArchive(ctx context.Context, r io.Reader, opts Options, res *Result, st *state) bool {
+func (v *Verifier) checkArchive(ctx context.Context, load Loader, opts Options, res *Result, st *state) bool {
 	c := Check{Name: CheckArchive, Title: titles[CheckArchive]}
-	contents, err := archive.Read(ctx, r, opts.Limits)
+	contents, err := load(ctx, opts.Limits)
 	if err != nil {
 		c.Detail = err.Error()
-		switch archive.KindOf(err) {
-		case archive.KindIO, archive.KindCanceled:
-			c.Status, c.Verdict = StatusError, VerdictError
-		default:
+		if isBundleFault(err) {
 			c.Status, c.Verdict = StatusFailed, VerdictInvalid
+		} else {
+			c.Status, c.Verdict = StatusError, VerdictError
 		}
 		res.add(c)
 		return false
@@ -195,11 +213,33 @@ func (v *Verifier) checkArchive(ctx context.Context, r io.Reader, opts Options, 
 	for _, f := range contents.Files() {
 		total += f.Size
 	}
-	res.Archive = &ArchiveInfo{Files: len(contents.Files()), Bytes: total, CompressedBytes: contents.CompressedBytes()}
+	form := opts.Form
+	if form == "" {
+		form = FormArchive
+	}
+	res.Archive = &ArchiveInfo{Form: form, Files: len(contents.Files()), Bytes: total, CompressedBytes: contents.CompressedBytes()}
 	c.Status = StatusPassed
-	c.Detail = fmt.Sprintf("%d files, %s uncompressed; regular files only, safe paths, no duplicates", len(contents.Files()), humanBytes(total))
+	if form == FormArchive {
+		c.Detail = fmt.Sprintf("%d files, %s uncompressed; regular files only, safe paths, no duplicates", len(contents.Files()), humanBytes(total))
+	} else {
+		c.Detail = fmt.Sprintf("%s: %d files, %s; regular files only, safe paths, no duplicates", form, len(contents.Files()), humanBytes(total))
+	}
 	res.add(c)
 	return true
+}
+
+// FormArchive is the input form of the format's own evidence-bundle.tar.gz.
+const FormArchive = "tar.gz"
+
+// isBundleFault reports whether a load error is a property of the bundle
+// (invalid) rather than a failure to read it (error).
+func isBundleFault(err error) bool {
+	var ae *archive.Error
+	if errors.As(err, &ae) {
+		return ae.Kind.InvalidBundle()
+	}
+	var f interface{ InvalidBundle() bool }
+	return errors.As(err, &f) && f.InvalidBundle()
 }
 
 func (v *Verifier) checkStatement(res *Result, st *state) {

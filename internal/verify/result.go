@@ -120,9 +120,12 @@ type RecipeInfo struct {
 
 // ArchiveInfo summarises the archive that was read.
 type ArchiveInfo struct {
-	Files           int   `json:"files"`
-	Bytes           int64 `json:"bytes"`
-	CompressedBytes int64 `json:"compressedBytes"`
+	// Form is how the bundle was given: "tar.gz" (the format's archive) or
+	// "directory" (an unpacked bundle, as AICR writes it); see internal/source.
+	Form            string `json:"form,omitempty"`
+	Files           int    `json:"files"`
+	Bytes           int64  `json:"bytes"`
+	CompressedBytes int64  `json:"compressedBytes"`
 }
 
 // PhaseInfo is the count of outcomes of one validation phase.

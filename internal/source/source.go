@@ -1,0 +1,98 @@
+// Package source turns every input form of a bundle into the one thing the
+// verification pipeline checks: the [archive.Contents] of a bundle. Forms:
+// the format's evidence-bundle.tar.gz (a file or "-" for stdin), a tar.gz of
+// an AICR summary-bundle directory (the same reader; a "./" prefix as written
+// by `tar -C dir -czf b.tar.gz .` is accepted), and an unpacked bundle
+// directory (AICR's summary-bundle). Every form is read with the same path,
+// duplicate, file-type and size rules ([archive.Read], [archive.ReadDir]),
+// and no form follows a symbolic link.
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/aicr/verify-evidence/internal/archive"
+)
+
+// Input forms, as shown in reports.
+const (
+	FormArchive   = "tar.gz"
+	FormDirectory = "directory"
+)
+
+// Source is one opened input: Load reads it into the contents the pipeline
+// checks (its signature is verify.Loader).
+type Source struct {
+	// Name labels the input in reports: the path, or "-" for stdin.
+	Name string
+	// Form is one of the Form constants.
+	Form string
+	load func(ctx context.Context, lim archive.Limits) (*archive.Contents, error)
+	// closers are released by Close.
+	closers []func() error
+}
+
+// Load reads the bundle under lim. A bundle fault is an [*archive.Error]
+// whose Kind is InvalidBundle; any other error means it could not be read.
+func (s *Source) Load(ctx context.Context, lim archive.Limits) (*archive.Contents, error) {
+	return s.load(ctx, lim)
+}
+
+// Close releases what Open acquired.
+func (s *Source) Close() error {
+	var errs []error
+	for _, c := range s.closers {
+		errs = append(errs, c())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// Open opens the input named by arg: "-" reads a tar.gz from stdin; a
+// directory is an unpacked bundle; any other path must be a regular file
+// holding a tar.gz. A symbolic link, FIFO or device is refused (nothing can
+// block or redirect the read). The error of Open means the input could not
+// be opened (not a verdict on a bundle).
+func Open(arg string, stdin io.Reader) (*Source, error) {
+	if arg == "-" {
+		return &Source{Name: "-", Form: FormArchive, load: func(ctx context.Context, lim archive.Limits) (*archive.Contents, error) {
+			return archive.Read(ctx, stdin, lim)
+		}}, nil
+	}
+	fi, err := os.Lstat(arg)
+	if err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	if fi.IsDir() {
+		if !looksLikeBundle(arg) {
+			return nil, fmt.Errorf("open %s: a directory without %s or %s is not a bundle directory", arg, archive.PathManifest, archive.PathRecipe)
+		}
+		return &Source{Name: arg, Form: FormDirectory, load: func(ctx context.Context, lim archive.Limits) (*archive.Contents, error) {
+			return archive.ReadDir(ctx, arg, lim)
+		}}, nil
+	}
+	f, err := OpenRegular(arg) // refuses a symbolic link (to a file or a directory)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{Name: arg, Form: FormArchive, load: func(ctx context.Context, lim archive.Limits) (*archive.Contents, error) {
+		return archive.Read(ctx, f, lim)
+	}, closers: []func() error{f.Close}}, nil
+}
+
+// looksLikeBundle reports whether dir has an entry (of any type) named like
+// one of the bundle's own documents, so that a wrong directory is an input
+// error while a bundle directory missing some file is checked (and invalid).
+func looksLikeBundle(dir string) bool {
+	for _, name := range []string{archive.PathManifest, archive.PathRecipe, archive.PathStatement, archive.PathAttestation} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
