@@ -41,7 +41,7 @@ var (
 
 // IsAcceptedPredicateType reports whether t is a predicate type a v1 reader accepts.
 func IsAcceptedPredicateType(t string) bool {
-	return t == PredicateTypeV1 || t == PredicateTypeV1Legacy
+	return IsV1PredicateType(t) || t == PredicateTypeAICRV2 || t == PredicateTypeAICRV3
 }
 
 // CheckStatementTypes enforces the Statement _type and predicateType allow-lists
@@ -55,7 +55,7 @@ func CheckStatementTypes(st *intoto.Statement) error {
 		return fmt.Errorf("%w %q: want %s", ErrStatementType, t, StatementTypeV1)
 	}
 	if !IsAcceptedPredicateType(st.GetPredicateType()) {
-		return fmt.Errorf("%w %q: want %s", ErrPredicateType, st.GetPredicateType(), PredicateTypeV1)
+		return fmt.Errorf("%w %q: want %s (or AICR's %s, %s)", ErrPredicateType, st.GetPredicateType(), PredicateTypeV1, PredicateTypeAICRV2, PredicateTypeAICRV3)
 	}
 	return nil
 }

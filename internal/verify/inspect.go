@@ -117,9 +117,11 @@ type state struct {
 	subject    schema.Subject
 	recipe     *schema.CanonicalRecipe
 	predicate  *schema.Predicate
-	signedAt   time.Time
-	sigResult  *sgverify.VerificationResult
-	sigBundle  *bundle.Bundle
+	// dialect is the predicate's shape: this format's or AICR's (§11).
+	dialect   schema.Dialect
+	signedAt  time.Time
+	sigResult *sgverify.VerificationResult
+	sigBundle *bundle.Bundle
 	// integrityOK is false once a check found tampering; evidence checks then
 	// still run for the reader, but the verdict never improves.
 	integrityOK bool
@@ -312,12 +314,20 @@ func (v *Verifier) checkSubject(res *Result, st *state) {
 	st.subject = sub
 	res.Recipe.Name = sub.RecipeName
 	c.Rows = append(c.Rows, Row{Key: "subject", Value: schema.SubjectPrefix + sub.RecipeName}, Row{Key: "subject digest", Value: sub.Digest})
-	if sub.Digest != rec.Digest {
-		fail("subject digest %s is not the digest of the bundle's %s (%s)", short(sub.Digest), schema.FileRecipe, short(rec.Digest))
+	want, err := schema.RecipeDigestFor(rec, st.statement.GetPredicateType())
+	if err != nil {
+		fail("%s: %v", schema.FileRecipe, err)
+		return
+	}
+	if want != rec.Digest {
+		c.Rows = append(c.Rows, Row{Key: "recipe digest (" + st.statement.GetPredicateType() + " rule, metadata.version dropped)", Value: want})
+	}
+	if sub.Digest != want {
+		fail("subject digest %s is not the digest of the bundle's %s (%s)", short(sub.Digest), schema.FileRecipe, short(want))
 		return
 	}
 	c.Status = StatusPassed
-	c.Detail = fmt.Sprintf("subject %s%s is bound to recipe.yaml (sha256 %s)", schema.SubjectPrefix, sub.RecipeName, short(rec.Digest))
+	c.Detail = fmt.Sprintf("subject %s%s is bound to recipe.yaml (sha256 %s)", schema.SubjectPrefix, sub.RecipeName, short(want))
 	res.add(c)
 }
 
@@ -344,7 +354,9 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 		fail(err)
 		return
 	}
-	if err := v.validator.Validate(pj); err != nil {
+	ptype := st.statement.GetPredicateType()
+	dialect := schema.PredicateDialect(ptype, pj)
+	if err := v.validator.ValidateAs(dialect, pj); err != nil {
 		fail(err)
 		return
 	}
@@ -352,6 +364,13 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 	if err != nil {
 		fail(err)
 		return
+	}
+	if dialect == schema.DialectAICR {
+		if err := schema.CheckAICRTypeRules(ptype, p); err != nil {
+			fail(err)
+			return
+		}
+		p.BOM.ComponentCount = *p.BOM.ImageCount // required by the AICR schema
 	}
 	if _, err := time.Parse(time.RFC3339, p.AttestedAt); err != nil {
 		fail(fmt.Errorf("predicate attestedAt %q: %w", p.AttestedAt, err))
@@ -371,10 +390,10 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 			return
 		}
 	}
-	st.predicate = p
+	st.predicate, st.dialect = p, dialect
 	at, _ := time.Parse(time.RFC3339, p.AttestedAt)
 	res.AttestedAt = &at
-	res.Predicate = &PredicateInfo{Type: st.statement.GetPredicateType(), SchemaVersion: p.SchemaVersion, AICRVersion: p.AICRVersion, Source: st.stmtSource}
+	res.Predicate = &PredicateInfo{Type: ptype, Dialect: string(dialect), SchemaVersion: p.SchemaVersion, AICRVersion: p.AICRVersion, Source: st.stmtSource}
 	for _, ph := range schema.Phases() {
 		if r, ok := p.Phases[ph]; ok {
 			res.Phases = append(res.Phases, PhaseInfo{Phase: ph, Passed: r.Passed, Failed: r.Failed, Skipped: r.Skipped, Pending: r.Pending, Other: r.Other})
@@ -382,6 +401,12 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 	}
 	c.Status = StatusPassed
 	c.Detail = fmt.Sprintf("predicate schemaVersion %s matches recipe-evidence-v1.schema.json", p.SchemaVersion)
+	if dialect == schema.DialectAICR {
+		c.Detail = fmt.Sprintf("predicate schemaVersion %s matches the AICR dialect of recipe-evidence-v1.schema.json (format §11)", p.SchemaVersion)
+		if p.Profile != nil {
+			c.Rows = append(c.Rows, Row{Key: "profile", Value: p.Profile.Selection + " (policyDescriptorIdentity not recomputed)"})
+		}
+	}
 	res.add(c)
 }
 

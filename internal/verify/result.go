@@ -140,7 +140,9 @@ type PhaseInfo struct {
 
 // PredicateInfo carries the predicate facts a reader wants at a glance.
 type PredicateInfo struct {
-	Type          string `json:"type"`
+	Type string `json:"type"`
+	// Dialect is the predicate's shape: "format-v1" or "aicr" (format §11).
+	Dialect       string `json:"dialect,omitempty"`
 	SchemaVersion string `json:"schemaVersion"`
 	AICRVersion   string `json:"aicrVersion"`
 	// Source says where the Statement was read from: the DSSE payload of the
