@@ -213,14 +213,38 @@ func (v *Verifier) checkFingerprint(res *Result, st *state) {
 		return
 	}
 	// The verdict comes from the current rules; the signed claim is judged by
-	// the rules it was made with (format v1 §6): current, else the first rules.
+	// the rules it was made with (format v1 §6): current, else the first rules;
+	// an AICR predicate, or a snapshot in AICR's shape, by AICR's rules (§11).
 	match := fingerprint.Current.Match(crit, fp)
-	problems := claimProblems(st.predicate, fp, match)
+	var problems, notes []string
+	if st.dialect != schema.DialectAICR {
+		problems = claimProblems(st.predicate, fp, match)
+	}
 	if len(problems) > 0 {
 		if ffp, err := fingerprint.First.Compute(snap); err == nil && len(claimProblems(st.predicate, ffp, fingerprint.First.Match(crit, ffp))) == 0 {
 			problems = nil
 			c.Rows = append(c.Rows, Row{Key: "claim", Value: "made under the first rules of format v1 §6, and consistent with them; the verdict uses the current rules"})
 		}
+	}
+	if st.dialect == schema.DialectAICR || (len(problems) > 0 && fingerprint.HasAICRLabels(snap)) {
+		afp, err := fingerprint.AICR.Compute(snap)
+		if err == nil {
+			j := fingerprint.JudgeAICRClaim(st.predicate.Fingerprint, st.predicate.CriteriaMatch, afp, fingerprint.AICR.Match(crit, afp))
+			if st.dialect == schema.DialectAICR || len(j.Contradictions) == 0 {
+				problems, notes = j.Contradictions, j.Notes
+				// What the evidence shows is AICR's recomputation; the pass
+				// rules are this format's.
+				fp, match = afp, fingerprint.Current.Match(crit, afp)
+				c.Rows = append(c.Rows, Row{Key: "claim", Value: "judged under AICR's fingerprint and match rules (format §11); the verdict uses this format's pass rules"})
+			}
+		}
+	}
+	for i, n := range notes {
+		if i == 20 {
+			c.Rows = append(c.Rows, Row{Key: "note", Value: fmt.Sprintf("%d more not shown", len(notes)-20)})
+			break
+		}
+		c.Rows = append(c.Rows, Row{Key: "note", Value: n})
 	}
 	for _, d := range match.PerDimension {
 		c.Rows = append(c.Rows, Row{Key: d.Dimension, Value: fmt.Sprintf("%s (recipe %s, cluster %s)", d.Match, orAny(d.RecipeRequires), orDash(d.FingerprintProvides))})
@@ -250,6 +274,9 @@ func (v *Verifier) checkFingerprint(res *Result, st *state) {
 		c.Status, c.Verdict, c.Detail = StatusFailed, VerdictFailing, detail
 	default:
 		c.Status, c.Detail = StatusPassed, "fingerprint recomputed from snapshot.yaml and criteria match recomputed from recipe.yaml agree with the predicate; criteria matched"
+		if len(notes) > 0 {
+			c.Detail = fmt.Sprintf("fingerprint recomputed from snapshot.yaml and criteria match recomputed from recipe.yaml do not contradict the predicate (%d notes); criteria matched", len(notes))
+		}
 	}
 	res.add(c)
 }

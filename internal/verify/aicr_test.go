@@ -1,0 +1,153 @@
+package verify_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aicr/verify-evidence/internal/source"
+	"github.com/aicr/verify-evidence/internal/testutil"
+	"github.com/aicr/verify-evidence/internal/verify"
+)
+
+// aicrUnsigned maps each unsigned bundle AICR's own tool wrote to the verdict
+// inspect must give (issue 9's "Done when" matrix).
+var aicrUnsigned = map[string]verify.Verdict{
+	"v1-eks-minimal":         verify.VerdictPassed,
+	"v1-eks-full":            verify.VerdictPassed,
+	"v1-eks-failed-phase":    verify.VerdictFailing,
+	"v2-aks-profile-minimal": verify.VerdictPassed,
+	"cli-publish-nosign":     verify.VerdictPassed,
+}
+
+// inspectForm inspects arg (a directory or a tar.gz) through the source layer.
+func inspectForm(t *testing.T, arg string) *verify.Result {
+	t.Helper()
+	v, err := verify.NewInspector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := source.Open(arg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	return v.VerifyFrom(t.Context(), src.Load, verify.Options{Name: src.Name, Form: src.Form})
+}
+
+// packDir packs dir the way people pack a folder: tar -C dir -czf b.tar.gz .
+func packDir(t *testing.T, dir string) string {
+	t.Helper()
+	tgz := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	if out, err := exec.Command("tar", "-C", dir, "-czf", tgz, ".").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	return tgz
+}
+
+func TestAICRUnsignedBundlesInEveryForm(t *testing.T) {
+	if _, err := exec.LookPath("tar"); err != nil {
+		t.Skip("tar is not installed")
+	}
+	for name, want := range aicrUnsigned {
+		t.Run(name, func(t *testing.T) {
+			dir := testutil.SharedTestdata(t, "aicr-upstream-bundles/bundles/"+name+"/summary-bundle")
+			for _, arg := range []string{dir, packDir(t, dir)} {
+				res := inspectForm(t, arg)
+				if res.Verdict != want {
+					t.Errorf("%s (%s): verdict %s, want %s\n%s", name, res.Archive.Form, res.Verdict, want, tamperDescribe(res))
+				}
+				if res.Predicate == nil || res.Predicate.Dialect != "aicr" {
+					t.Errorf("%s: predicate %+v, want the aicr dialect", name, res.Predicate)
+				}
+			}
+		})
+	}
+}
+
+// copyDir copies a bundle directory (regular files only) for tampering.
+func copyDir(t *testing.T, from string) string {
+	t.Helper()
+	to := t.TempDir()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return to
+}
+
+func TestAICRTamperedCopiesAreInvalid(t *testing.T) {
+	orig := testutil.SharedTestdata(t, "aicr-upstream-bundles/bundles/v1-eks-minimal/summary-bundle")
+	edit := func(t *testing.T, dir, file, from, to string) {
+		t.Helper()
+		p := filepath.Join(dir, file)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Replace(string(b), from, to, 1)
+		if s == string(b) {
+			t.Fatalf("%s: %q not found", file, from)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name, file, from, to string
+		check, detail        string
+	}{
+		{"CTRF byte", "ctrf/deployment.json", `"passed"`, `"failed"`, verify.CheckManifest, "ctrf/deployment.json"},
+		{"snapshot shows another GPU", "snapshot.yaml", "model: h100", "model: h200", verify.CheckManifest, "snapshot.yaml"},
+		{"claim of a GPU the snapshot contradicts", "statement.intoto.json", `"gpuModel":{"source":"gpu.hardware.model", "value":"h100"}`, `"gpuModel":{"source":"gpu.hardware.model", "value":"h200"}`, verify.CheckFingerprint, `fingerprint.gpuModel.value: claimed "h200"`},
+		{"phase counts hide a skipped test", "statement.intoto.json", `"passed":2, "skipped":1`, `"passed":3, "skipped":0`, verify.CheckCTRF, "predicate counts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyDir(t, orig)
+			edit(t, dir, tc.file, tc.from, tc.to)
+			res := inspectForm(t, dir)
+			if res.Verdict != verify.VerdictInvalid {
+				t.Fatalf("verdict %s, want invalid\n%s", res.Verdict, tamperDescribe(res))
+			}
+			var found bool
+			for _, c := range res.Checks {
+				if c.Name == tc.check && c.Status == verify.StatusFailed && strings.Contains(c.Detail, tc.detail) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no failed %s check mentioning %q\n%s", tc.check, tc.detail, tamperDescribe(res))
+			}
+		})
+	}
+}
+
+// A symbolic link inside a bundle directory is refused, never followed.
+func TestAICRDirectoryWithSymlinkIsInvalid(t *testing.T) {
+	dir := copyDir(t, testutil.SharedTestdata(t, "aicr-upstream-bundles/bundles/v1-eks-minimal/summary-bundle"))
+	if err := os.Remove(filepath.Join(dir, "snapshot.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/hostname", filepath.Join(dir, "snapshot.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	res := inspectForm(t, dir)
+	if res.Verdict != verify.VerdictInvalid || !strings.Contains(res.Checks[0].Detail, "symbolic link") {
+		t.Errorf("verdict %s\n%s", res.Verdict, tamperDescribe(res))
+	}
+}
