@@ -50,6 +50,7 @@ type verifyOptions struct {
 	allowAny       bool
 	maxAge         ageFlag
 	fullCoverage   bool
+	ignoreSCT      bool
 	require        requirementFlags
 }
 
@@ -89,6 +90,7 @@ func (o *verifyOptions) register(fs *flag.FlagSet) {
 	fs.Var(&o.identityRegexp, "certificate-identity-regexp", "trusted certificate identity, an anchored `REGEXP` ^…$ (repeatable)")
 	fs.BoolVar(&o.allowAny, "allow-any-signer", false, "trust any Fulcio identity (for local checks only; the report says so)")
 	fs.Var(&o.maxAge, "max-age", "oldest attestedAt accepted, e.g. 365d or 720h; 0 disables")
+	fs.BoolVar(&o.ignoreSCT, "insecure-ignore-sct", false, "do not require a signed certificate timestamp (cosign's flag): for a private Sigstore instance without a certificate-transparency log; the report says so")
 	fs.BoolVar(&o.fullCoverage, "require-full-coverage", false, "a check the recipe declares under validation without a test of its name in the phase's CTRF report makes the bundle failing")
 	o.require.register(fs)
 }
@@ -143,7 +145,7 @@ func runVerify(ctx context.Context, args []string, stdio IO) int {
 	if err != nil {
 		return usage(err)
 	}
-	cfg := verify.Config{Policy: pol, MaxAge: o.maxAge.d, RequireFullCoverage: o.fullCoverage || pol.RequiresFullCoverage()}
+	cfg := verify.Config{Policy: pol, MaxAge: o.maxAge.d, RequireFullCoverage: o.fullCoverage || pol.RequiresFullCoverage(), IgnoreSCT: o.ignoreSCT}
 	if o.trustedRoot != "" {
 		tr, err := trust.FromFile(o.trustedRoot)
 		if err != nil && !errors.Is(err, trust.ErrUnavailable) {

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
@@ -203,4 +205,44 @@ func RecipeDigestV3(c *CanonicalRecipe) (string, error) {
 	}
 	sum := sha256.Sum256(out)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// OCIName is an OCI artifact reference by tag, "<registry>/<repository>:<tag>",
+// the name AICR gives the subject of a pushed, signed Statement.
+type OCIName struct {
+	Registry, Repository, Tag string
+}
+
+// String returns "<registry>/<repository>:<tag>".
+func (n OCIName) String() string { return n.Registry + "/" + n.Repository + ":" + n.Tag }
+
+var (
+	ociRegistryRE   = regexp.MustCompile(`^(localhost|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?$|^localhost:[0-9]{1,5}$`)
+	ociRepositoryRE = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$`)
+	ociTagRE        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+)
+
+// ParseOCIName parses "<registry>/<repository>:<tag>" (no scheme, no digest):
+// the registry is a host name with a dot, localhost or an IP, with an
+// optional port; the repository and tag follow the OCI distribution grammar.
+func ParseOCIName(s string) (OCIName, error) {
+	if len(s) > 512 {
+		return OCIName{}, fmt.Errorf("OCI name is %d bytes, over 512", len(s))
+	}
+	registry, rest, ok := strings.Cut(s, "/")
+	if !ok || !ociRegistryRE.MatchString(registry) {
+		return OCIName{}, fmt.Errorf("OCI name %q: no registry host", s)
+	}
+	i := strings.LastIndexByte(rest, ':')
+	if i < 0 {
+		return OCIName{}, fmt.Errorf("OCI name %q: no tag", s)
+	}
+	repo, tag := rest[:i], rest[i+1:]
+	if !ociRepositoryRE.MatchString(repo) || len(repo) > 255 {
+		return OCIName{}, fmt.Errorf("OCI name %q: repository %q is not valid", s, repo)
+	}
+	if !ociTagRE.MatchString(tag) {
+		return OCIName{}, fmt.Errorf("OCI name %q: tag %q is not valid", s, tag)
+	}
+	return OCIName{Registry: registry, Repository: repo, Tag: tag}, nil
 }

@@ -52,6 +52,17 @@ type Options struct {
 	// recipe must be; RecipeName names it in the report.
 	Recipe     []byte
 	RecipeName string
+	// Artifact, when the bundle was pulled from an OCI registry, is the
+	// artifact as pulled: the signed subject of AICR's OCI form must name it
+	// and carry its manifest digest.
+	Artifact *PulledArtifact
+}
+
+// PulledArtifact is an OCI artifact as pulled by digest: its reference and
+// the sha256 of its manifest (bare lowercase hex).
+type PulledArtifact struct {
+	Name           schema.OCIName
+	ManifestDigest string
 }
 
 // Config configures a Verifier.
@@ -68,6 +79,10 @@ type Config struct {
 	MaxAge time.Duration
 	// Now is the clock for freshness; nil means time.Now.
 	Now func() time.Time
+	// IgnoreSCT drops the requirement of a signed certificate timestamp
+	// (--insecure-ignore-sct, cosign's name): for a Sigstore instance without
+	// a certificate-transparency log. The report says so.
+	IgnoreSCT bool
 	// RequireFullCoverage makes a declared check without a test of its name
 	// in its phase's CTRF report failing (format v1 §5); without it, missing
 	// coverage is only shown (Result.Coverage).
@@ -118,10 +133,14 @@ type state struct {
 	recipe     *schema.CanonicalRecipe
 	predicate  *schema.Predicate
 	// dialect is the predicate's shape: this format's or AICR's (§11).
-	dialect   schema.Dialect
-	signedAt  time.Time
-	sigResult *sgverify.VerificationResult
-	sigBundle *bundle.Bundle
+	dialect  schema.Dialect
+	signedAt time.Time
+	opts     Options
+	// recipeDigest is the recipe digest under the predicate type's rule
+	// (format §3, or AICR's v3 rule).
+	recipeDigest string
+	sigResult    *sgverify.VerificationResult
+	sigBundle    *bundle.Bundle
 	// integrityOK is false once a check found tampering; evidence checks then
 	// still run for the reader, but the verdict never improves.
 	integrityOK bool
@@ -152,7 +171,7 @@ type Loader func(ctx context.Context, lim archive.Limits) (*archive.Contents, er
 // the same checks run.
 func (v *Verifier) VerifyFrom(ctx context.Context, load Loader, opts Options) *Result {
 	res := &Result{Bundle: opts.Name, Mode: v.mode(), Verdict: VerdictPassed}
-	st := &state{integrityOK: true}
+	st := &state{integrityOK: true, opts: opts}
 	if !v.checkArchive(ctx, load, opts, res, st) {
 		for _, name := range checkOrder[1:] {
 			res.add(Check{Name: name, Title: titles[name], Status: StatusSkipped, Detail: "not run: the archive could not be read"})
@@ -312,16 +331,21 @@ func (v *Verifier) checkSubject(res *Result, st *state) {
 		return
 	}
 	st.subject = sub
-	res.Recipe.Name = sub.RecipeName
-	c.Rows = append(c.Rows, Row{Key: "subject", Value: schema.SubjectPrefix + sub.RecipeName}, Row{Key: "subject digest", Value: sub.Digest})
 	want, err := schema.RecipeDigestFor(rec, st.statement.GetPredicateType())
 	if err != nil {
 		fail("%s: %v", schema.FileRecipe, err)
 		return
 	}
+	st.recipeDigest = want
 	if want != rec.Digest {
 		c.Rows = append(c.Rows, Row{Key: "recipe digest (" + st.statement.GetPredicateType() + " rule, metadata.version dropped)", Value: want})
 	}
+	if sub.OCI != nil {
+		v.checkOCISubject(res, st, c)
+		return
+	}
+	res.Recipe.Name = sub.RecipeName
+	c.Rows = append(c.Rows, Row{Key: "subject", Value: schema.SubjectPrefix + sub.RecipeName}, Row{Key: "subject digest", Value: sub.Digest})
 	if sub.Digest != want {
 		fail("subject digest %s is not the digest of the bundle's %s (%s)", short(sub.Digest), schema.FileRecipe, short(want))
 		return
@@ -380,7 +404,14 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 		fail(errors.New("predicate validatorImages are not sorted by image"))
 		return
 	}
-	if st.subject.Digest != "" {
+	if st.subject.OCI != nil {
+		// AICR's OCI subject form: the recipe is bound here (format §11).
+		if p.Recipe.Digest != st.recipeDigest {
+			fail(fmt.Errorf("predicate recipe.digest %s is not the digest of the bundle's recipe.yaml (%s)", short(p.Recipe.Digest), short(st.recipeDigest)))
+			return
+		}
+		res.Recipe.Name = p.Recipe.Name
+	} else if st.subject.Digest != "" {
 		if p.Recipe.Name != st.subject.RecipeName {
 			fail(fmt.Errorf("predicate recipe.name %q differs from the subject name %q", p.Recipe.Name, st.subject.RecipeName))
 			return
@@ -516,4 +547,37 @@ func schemaVersionOf(predicateJSON []byte) (string, error) {
 		return "", errors.New("predicate has no schemaVersion")
 	}
 	return *v.SchemaVersion, nil
+}
+
+// checkOCISubject checks AICR's signed subject form (format §11): the subject
+// names an OCI artifact "<registry>/<repository>:<tag>" with its manifest
+// digest; the recipe is bound through predicate.recipe (checkSchema). When the
+// bundle was pulled, the subject must name the artifact pulled and carry its
+// manifest digest; otherwise only the signature vouches for the digest.
+func (v *Verifier) checkOCISubject(res *Result, st *state, c Check) {
+	sub := st.subject
+	ref := sub.OCI.String() + "@sha256:" + sub.Digest
+	c.Rows = append(c.Rows, Row{Key: "subject", Value: sub.OCI.String()}, Row{Key: "subject digest", Value: sub.Digest})
+	if res.Signature != nil {
+		res.Signature.Artifact = ref
+	}
+	if a := st.opts.Artifact; a != nil {
+		switch {
+		case sub.Digest != a.ManifestDigest:
+			c.Status, c.Detail = StatusFailed, fmt.Sprintf("subject digest %s is not the manifest digest of the artifact pulled (%s)", short(sub.Digest), short(a.ManifestDigest))
+		case *sub.OCI != a.Name:
+			c.Status, c.Detail = StatusFailed, fmt.Sprintf("subject names %s, the artifact was pulled as %s", sub.OCI, a.Name)
+		default:
+			c.Status = StatusPassed
+			c.Detail = fmt.Sprintf("subject is the OCI artifact pulled, %s (manifest sha256 %s); the recipe is bound by predicate.recipe", sub.OCI, short(sub.Digest))
+			if res.Signature != nil {
+				res.Signature.ArtifactPulled = true
+			}
+		}
+		res.add(c)
+		return
+	}
+	c.Status = StatusPassed
+	c.Detail = fmt.Sprintf("subject is the OCI artifact %s (manifest sha256 %s, not pulled: only the signature vouches for it); the recipe is bound by predicate.recipe", sub.OCI, short(sub.Digest))
+	res.add(c)
 }

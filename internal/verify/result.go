@@ -177,6 +177,14 @@ type SignatureInfo struct {
 	Source string `json:"source,omitempty"`
 	// Allowed says whether the signer policy trusts this signer.
 	Allowed bool `json:"allowed"`
+	// SCTIgnored is true when the certificate's SCT was not required
+	// (--insecure-ignore-sct, a Sigstore instance without a CT log).
+	SCTIgnored bool `json:"sctIgnored,omitempty"`
+	// Artifact is the OCI artifact the signed subject names (AICR's subject
+	// form, "<registry>/<repository>:<tag>@sha256:<hex>"); ArtifactPulled says
+	// whether its digest was compared with a manifest pulled from a registry.
+	Artifact       string `json:"artifact,omitempty"`
+	ArtifactPulled bool   `json:"artifactPulled,omitempty"`
 }
 
 func (r *Result) add(c Check) {
