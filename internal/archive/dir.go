@@ -217,3 +217,36 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// WithDocument returns a copy of c with one more document at path p, kept in
+// memory, checked as an archive entry would be: the path rule, no duplicate
+// (also after case folding) and the document's cap in lim. The OCI form uses
+// it to add the Sigstore bundle pulled as a referrer (attestation.intoto.jsonl)
+// to the summary bundle pulled as a layer.
+func (c *Contents) WithDocument(p string, content []byte, lim Limits) (*Contents, error) {
+	lim, err := lim.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPath(p, lim.MaxPathBytes, lim.MaxPathSegments); err != nil {
+		return nil, err
+	}
+	paths := newPathSet()
+	for _, f := range c.files {
+		if err := paths.addFile(f.Path); err != nil {
+			return nil, err
+		}
+	}
+	if err := paths.addFile(p); err != nil {
+		return nil, err
+	}
+	if docCap, ok := lim.Documents[p]; ok && int64(len(content)) > docCap {
+		return nil, newError(KindDocumentTooLarge, p, fmt.Sprintf("document is %d bytes, over its cap of %d bytes", len(content), docCap), nil)
+	}
+	out := &Contents{files: append(append([]File(nil), c.files...), File{Path: p, Size: int64(len(content)), SHA256: sha256.Sum256(content), Content: content}),
+		index: make(map[string]int, len(c.index)+1), compressed: c.compressed, decompressed: c.decompressed}
+	for i, f := range out.files {
+		out.index[f.Path] = i
+	}
+	return out, nil
+}

@@ -138,6 +138,8 @@ func runInspect(ctx context.Context, args []string, stdio IO) int {
 	fs := newFlagSet("inspect", stdio)
 	var out outputFlags
 	out.register(fs)
+	var src sourceFlags
+	src.register(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -154,18 +156,18 @@ func runInspect(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stderr, "verify-evidence inspect: %v\n", err)
 		return ExitUsage
 	}
-	return checkBundle(ctx, "inspect", verify.Config{}, pos[0], verify.Options{}, format, out.output, stdio)
+	return checkBundle(ctx, "inspect", verify.Config{}, pos[0], verify.Options{}, src, format, out.output, stdio)
 }
 
 // checkBundle runs the pipeline configured by cfg over the bundle named by arg
 // and reports the result; mode names the command in messages.
-func checkBundle(ctx context.Context, mode string, cfg verify.Config, arg string, opts verify.Options, format report.Format, output string, stdio IO) int {
+func checkBundle(ctx context.Context, mode string, cfg verify.Config, arg string, opts verify.Options, src sourceFlags, format report.Format, output string, stdio IO) int {
 	v, err := verify.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "verify-evidence %s: %v\n", mode, err)
 		return ExitError
 	}
-	return emit(verifySource(ctx, v, mode, arg, opts, stdio), format, output, stdio)
+	return emit(verifySource(ctx, v, mode, arg, opts, src, stdio), format, output, stdio)
 }
 
 // emit writes the report and returns the exit code of its verdict.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aicr/verify-evidence/internal/oci"
 	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/report"
 	"github.com/aicr/verify-evidence/internal/source"
@@ -52,6 +53,23 @@ type verifyOptions struct {
 	fullCoverage   bool
 	ignoreSCT      bool
 	require        requirementFlags
+	src            sourceFlags
+}
+
+// sourceFlags are the flags of the OCI and pointer input forms (inspect and verify).
+type sourceFlags struct {
+	plainHTTP, allowUnpinnedTag bool
+	pointerPath                 string
+}
+
+func (s *sourceFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&s.plainHTTP, "plain-http", false, "talk plain HTTP to the OCI registry (loopback test registries only)")
+	fs.BoolVar(&s.allowUnpinnedTag, "allow-unpinned-tag", false, "accept an oci:// reference by tag alone (tags move; the report shows the digest pulled)")
+	fs.StringVar(&s.pointerPath, "pointer-path", "", "the pointer file's repository `PATH` (recipes/evidence/<recipe>/<source>/sha256-<hex>.yaml), checked against the pointer; default: the path given")
+}
+
+func (s sourceFlags) remote() source.RemoteOptions {
+	return source.RemoteOptions{OCI: oci.Options{PlainHTTP: s.plainHTTP, AllowUnpinnedTag: s.allowUnpinnedTag}, PointerPath: s.pointerPath}
 }
 
 // requirementFlags are the certificate-extension requirements of the
@@ -93,6 +111,7 @@ func (o *verifyOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ignoreSCT, "insecure-ignore-sct", false, "do not require a signed certificate timestamp (cosign's flag): for a private Sigstore instance without a certificate-transparency log; the report says so")
 	fs.BoolVar(&o.fullCoverage, "require-full-coverage", false, "a check the recipe declares under validation without a test of its name in the phase's CTRF report makes the bundle failing")
 	o.require.register(fs)
+	o.src.register(fs)
 }
 
 // buildPolicy combines the policy file and the command-line pins.
@@ -165,19 +184,19 @@ func runVerify(ctx context.Context, args []string, stdio IO) int {
 			return usage(err)
 		}
 	}
-	return checkBundle(ctx, "verify", cfg, pos[0], verify.Options{Recipe: recipe, RecipeName: o.recipe}, format, o.out.output, stdio)
+	return checkBundle(ctx, "verify", cfg, pos[0], verify.Options{Recipe: recipe, RecipeName: o.recipe}, o.src, format, o.out.output, stdio)
 }
 
 // verifySource opens BUNDLE in any input form (internal/source: "-" for a
-// tar.gz on stdin, a tar.gz file, a bundle directory) and runs the pipeline.
-func verifySource(ctx context.Context, v *verify.Verifier, mode, arg string, opts verify.Options, stdio IO) *verify.Result {
-	src, err := source.Open(arg, stdio.Stdin)
+// tar.gz on stdin, a tar.gz file, a bundle directory, oci://…, a pointer
+// file) and runs the pipeline.
+func verifySource(ctx context.Context, v *verify.Verifier, mode, arg string, opts verify.Options, flags sourceFlags, stdio IO) *verify.Result {
+	src, err := source.Open(arg, stdio.Stdin, flags.remote())
 	if err != nil {
 		return verify.InputError(arg, mode, err)
 	}
 	defer src.Close()
-	opts.Name, opts.Form = src.Name, src.Form
-	return v.VerifyFrom(ctx, src.Load, opts)
+	return source.Verify(ctx, v, src, opts)
 }
 
 // readSmallFile reads a regular file of at most limit bytes.

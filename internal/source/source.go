@@ -2,8 +2,9 @@
 // verification pipeline checks: the [archive.Contents] of a bundle. Forms:
 // the format's evidence-bundle.tar.gz (a file or "-" for stdin), a tar.gz of
 // an AICR summary-bundle directory (the same reader; a "./" prefix as written
-// by `tar -C dir -czf b.tar.gz .` is accepted), and an unpacked bundle
-// directory (AICR's summary-bundle). Every form is read with the same path,
+// by `tar -C dir -czf b.tar.gz .` is accepted), an unpacked bundle
+// directory (AICR's summary-bundle), an OCI artifact as AICR pushes it
+// (oci://registry/repo@sha256:…) and an AICR pointer file that pins one. Every form is read with the same path,
 // duplicate, file-type and size rules ([archive.Read], [archive.ReadDir]),
 // and no form follows a symbolic link.
 package source
@@ -15,8 +16,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aicr/verify-evidence/internal/archive"
+	"github.com/aicr/verify-evidence/internal/pointer"
 )
 
 // Input forms, as shown in reports.
@@ -35,6 +38,9 @@ type Source struct {
 	load func(ctx context.Context, lim archive.Limits) (*archive.Contents, error)
 	// closers are released by Close.
 	closers []func() error
+	// pulled and pointer are set by the OCI and pointer forms.
+	pulled  *Pulled
+	pointer *pointer.File
 }
 
 // Load reads the bundle under lim. A bundle fault is an [*archive.Error]
@@ -58,7 +64,16 @@ func (s *Source) Close() error {
 // holding a tar.gz. A symbolic link, FIFO or device is refused (nothing can
 // block or redirect the read). The error of Open means the input could not
 // be opened (not a verdict on a bundle).
-func Open(arg string, stdin io.Reader) (*Source, error) {
+//
+// "oci://…" is an OCI artifact (OpenOCI) and a path ending in .yaml or .yml
+// an AICR pointer file (OpenPointer); remote configures both.
+func Open(arg string, stdin io.Reader, remote RemoteOptions) (*Source, error) {
+	if strings.HasPrefix(arg, "oci://") {
+		return OpenOCI(arg, remote)
+	}
+	if strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
+		return OpenPointer(arg, remote)
+	}
 	if arg == "-" {
 		return &Source{Name: "-", Form: FormArchive, load: func(ctx context.Context, lim archive.Limits) (*archive.Contents, error) {
 			return archive.Read(ctx, stdin, lim)
@@ -95,4 +110,21 @@ func looksLikeBundle(dir string) bool {
 		}
 	}
 	return false
+}
+
+// readSmall reads a regular file of at most limit bytes (no symlink, FIFO or device).
+func readSmall(path string, limit int64) ([]byte, error) {
+	f, err := OpenRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
+	}
+	return b, nil
 }

@@ -54,7 +54,7 @@ func TestFormsReadTheSameContents(t *testing.T) {
 
 func contentsOf(t *testing.T, arg string, stdin *os.File, form string) string {
 	t.Helper()
-	src, err := source.Open(arg, stdin)
+	src, err := source.Open(arg, stdin, source.RemoteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestOpenRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, arg := range []string{link, filepath.Join(dir, "missing")} {
-		if _, err := source.Open(arg, nil); err == nil {
+		if _, err := source.Open(arg, nil, source.RemoteOptions{}); err == nil {
 			t.Errorf("Open(%s) succeeded; want an error", arg)
 		}
 	}

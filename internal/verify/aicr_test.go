@@ -33,7 +33,7 @@ func inspectForm(t *testing.T, arg string) *verify.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := source.Open(arg, nil)
+	src, err := source.Open(arg, nil, source.RemoteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func aicrVerifier(t *testing.T, ignoreSCT bool) *verify.Verifier {
 
 func verifyForm(t *testing.T, v *verify.Verifier, arg string, artifact *verify.PulledArtifact) *verify.Result {
 	t.Helper()
-	src, err := source.Open(arg, nil)
+	src, err := source.Open(arg, nil, source.RemoteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

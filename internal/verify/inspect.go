@@ -34,6 +34,7 @@ const (
 	CheckFingerprint = "fingerprint"
 	CheckFreshness   = "freshness"
 	CheckRecipeFile  = "recipe-file"
+	CheckPointer     = "pointer"
 )
 
 var checkOrder = []string{CheckArchive, CheckSignature, CheckIdentity, CheckStatement, CheckSubject, CheckSchema,
@@ -56,6 +57,21 @@ type Options struct {
 	// artifact as pulled: the signed subject of AICR's OCI form must name it
 	// and carry its manifest digest.
 	Artifact *PulledArtifact
+	// ArtifactFrom, when set, is called after the bundle was loaded and
+	// replaces Artifact (a pull happens in the loader).
+	ArtifactFrom func() *PulledArtifact
+	// Pointer, when set, is what an AICR pointer file claims about the
+	// bundle; the pointer check compares every claim with what was verified.
+	Pointer *PointerClaim
+}
+
+// PointerClaim is what an AICR pointer file claims (format §11).
+type PointerClaim struct {
+	Recipe, PredicateType, AttestedAt string
+	// Identity and Issuer are the signer block ("" when the pointer is
+	// unsigned); RekorLogIndex is 0 when absent.
+	Identity, Issuer string
+	RekorLogIndex    int64
 }
 
 // PulledArtifact is an OCI artifact as pulled by digest: its reference and
@@ -172,7 +188,11 @@ type Loader func(ctx context.Context, lim archive.Limits) (*archive.Contents, er
 func (v *Verifier) VerifyFrom(ctx context.Context, load Loader, opts Options) *Result {
 	res := &Result{Bundle: opts.Name, Mode: v.mode(), Verdict: VerdictPassed}
 	st := &state{integrityOK: true, opts: opts}
-	if !v.checkArchive(ctx, load, opts, res, st) {
+	ok := v.checkArchive(ctx, load, opts, res, st)
+	if opts.ArtifactFrom != nil {
+		st.opts.Artifact = opts.ArtifactFrom()
+	}
+	if !ok {
 		for _, name := range checkOrder[1:] {
 			res.add(Check{Name: name, Title: titles[name], Status: StatusSkipped, Detail: "not run: the archive could not be read"})
 		}
@@ -191,6 +211,9 @@ func (v *Verifier) VerifyFrom(ctx context.Context, load Loader, opts Options) *R
 	v.checkBOM(res, st)
 	v.checkFingerprint(res, st)
 	v.checkFreshness(res, st)
+	if opts.Pointer != nil {
+		v.checkPointer(res, st, opts.Pointer)
+	}
 	if res.Verdict == VerdictPassed {
 		if res.Mode == "inspect" {
 			res.Summary = "every check inspect runs passed; the signature was not checked"
@@ -214,6 +237,7 @@ var titles = map[string]string{
 	CheckFingerprint: "Fingerprint and criteria",
 	CheckFreshness:   "Freshness",
 	CheckRecipeFile:  "Recipe file ↔ bundle",
+	CheckPointer:     "Pointer file",
 }
 
 func (v *Verifier) checkArchive(ctx context.Context, load Loader, opts Options, res *Result, st *state) bool {
@@ -565,7 +589,8 @@ func (v *Verifier) checkOCISubject(res *Result, st *state, c Check) {
 		switch {
 		case sub.Digest != a.ManifestDigest:
 			c.Status, c.Detail = StatusFailed, fmt.Sprintf("subject digest %s is not the manifest digest of the artifact pulled (%s)", short(sub.Digest), short(a.ManifestDigest))
-		case *sub.OCI != a.Name:
+		case a.Name.Tag != "" && *sub.OCI != a.Name,
+			a.Name.Tag == "" && (sub.OCI.Registry != a.Name.Registry || sub.OCI.Repository != a.Name.Repository):
 			c.Status, c.Detail = StatusFailed, fmt.Sprintf("subject names %s, the artifact was pulled as %s", sub.OCI, a.Name)
 		default:
 			c.Status = StatusPassed
@@ -579,5 +604,64 @@ func (v *Verifier) checkOCISubject(res *Result, st *state, c Check) {
 	}
 	c.Status = StatusPassed
 	c.Detail = fmt.Sprintf("subject is the OCI artifact %s (manifest sha256 %s, not pulled: only the signature vouches for it); the recipe is bound by predicate.recipe", sub.OCI, short(sub.Digest))
+	res.add(c)
+}
+
+// checkPointer compares an AICR pointer's claims with what was verified: the
+// recipe, predicate type and attestedAt of the predicate, and the signer
+// block with the certificate and the Rekor entry. A pointer that claims
+// more than the bundle shows (a signer where there is no signature, another
+// signer, another log entry) is invalid.
+func (v *Verifier) checkPointer(res *Result, st *state, p *PointerClaim) {
+	c := Check{Name: CheckPointer, Title: titles[CheckPointer], Verdict: VerdictInvalid}
+	var problems []string
+	if st.predicate == nil || st.statement == nil {
+		c.Status, c.Detail = StatusSkipped, "not run: no valid predicate"
+		res.add(c)
+		return
+	}
+	if res.Recipe != nil && p.Recipe != res.Recipe.Name {
+		problems = append(problems, fmt.Sprintf("pointer names recipe %s, the bundle is for %s", quote(p.Recipe), quote(res.Recipe.Name)))
+	}
+	if t := st.statement.GetPredicateType(); p.PredicateType != t {
+		problems = append(problems, fmt.Sprintf("pointer names predicate type %s, the Statement has %s", p.PredicateType, t))
+	}
+	if p.AttestedAt != st.predicate.AttestedAt {
+		problems = append(problems, fmt.Sprintf("pointer says attested %s, the predicate %s", p.AttestedAt, st.predicate.AttestedAt))
+	}
+	sig := res.Signature
+	switch {
+	case p.Identity == "":
+		if sig != nil && sig.Signed {
+			c.Rows = append(c.Rows, Row{Key: "note", Value: "the pointer has no signer block, but the artifact is signed"})
+		}
+	case sig == nil || !sig.Signed:
+		problems = append(problems, "pointer names a signer, but the artifact has no signature")
+	case v.mode() == "inspect":
+		c.Rows = append(c.Rows, Row{Key: "signer", Value: "not checked: inspect never checks the signer (use verify)"})
+	case !sig.Verified:
+		problems = append(problems, "pointer names a signer, but the signature did not verify")
+	default:
+		if p.Identity != sig.Identity || p.Issuer != sig.Issuer {
+			problems = append(problems, fmt.Sprintf("pointer names signer %s (issuer %s), the certificate %s (issuer %s)", quote(p.Identity), quote(p.Issuer), quote(sig.Identity), quote(sig.Issuer)))
+		}
+		if p.RekorLogIndex != 0 && p.RekorLogIndex != sig.LogIndex {
+			problems = append(problems, fmt.Sprintf("pointer names Rekor log index %d, the bundle's entry is %d", p.RekorLogIndex, sig.LogIndex))
+		}
+	}
+	if len(problems) > 0 {
+		c.Status, c.Detail = StatusFailed, joinProblems(problems)
+		for _, p := range problems {
+			c.Rows = append(c.Rows, Row{Key: "problem", Value: p})
+		}
+		st.integrityOK = false
+		res.add(c)
+		return
+	}
+	c.Status = StatusPassed
+	c.Detail = "recipe, predicate type and attestedAt match the bundle"
+	if p.Identity != "" && v.mode() == "verify" {
+		c.Detail += "; the signer block matches the certificate and the Rekor entry"
+	}
 	res.add(c)
 }
