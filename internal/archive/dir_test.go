@@ -125,3 +125,23 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// The OCI form adds the Sigstore bundle pulled as a referrer to the layer's
+// files: checked like an archive entry.
+func TestWithDocument(t *testing.T) {
+	c, err := read(tgz(reg("recipe.yaml", "r")), archive.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.WithDocument("attestation.intoto.jsonl", []byte("{}"), archive.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc, ok := got.Document("attestation.intoto.jsonl"); !ok || string(doc) != "{}" || len(got.Files()) != 2 || len(c.Files()) != 1 {
+		t.Errorf("document %q, %v; files %d (original %d)", doc, ok, len(got.Files()), len(c.Files()))
+	}
+	_, err = got.WithDocument("Attestation.intoto.jsonl", []byte("{}"), archive.Limits{})
+	wantKind(t, err, archive.KindCaseFoldDuplicate, "Attestation.intoto.jsonl")
+	_, err = c.WithDocument("attestation.intoto.jsonl", make([]byte, 10<<20+1), archive.Limits{})
+	wantKind(t, err, archive.KindDocumentTooLarge, "attestation.intoto.jsonl")
+}

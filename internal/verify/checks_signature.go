@@ -64,7 +64,11 @@ func (v *Verifier) checkSignature(res *Result, st *state) {
 		info.SCTIgnored = true
 		sct = "no SCT required (--insecure-ignore-sct)"
 	}
-	c.Detail = fmt.Sprintf("DSSE signature over %s, Fulcio certificate chain at the signed time, %s and Rekor inclusion verified (log index %d, signed %s)", what, sct, info.LogIndex, at.Format("2006-01-02T15:04:05Z"))
+	over := ""
+	if what != "recipe.yaml" {
+		over = " over " + what
+	}
+	c.Detail = fmt.Sprintf("DSSE signature%s, Fulcio certificate chain at the signed time, %s and Rekor inclusion verified (log index %d, signed %s)", over, sct, info.LogIndex, at.Format("2006-01-02T15:04:05Z"))
 	c.Rows = []Row{{Key: "signed at", Value: at.Format("2006-01-02T15:04:05Z") + " (" + src + ")"}, {Key: "rekor log", Value: info.LogID}}
 	if v.cfg.IgnoreSCT {
 		c.Rows = append(c.Rows, Row{Key: "SCT", Value: "not checked: --insecure-ignore-sct (a Sigstore instance without a certificate-transparency log)"})
