@@ -148,3 +148,41 @@ func TestRecipeDigestV3(t *testing.T) {
 		t.Error("v3 digest is not repeatable")
 	}
 }
+
+// AICR's recipe naming rule gives the names AICR's own tool gave the shipped
+// bundles' recipes.
+func TestAICRRecipeName(t *testing.T) {
+	for bundle, want := range map[string]string{
+		"v1-eks-minimal":         "h100-eks-ubuntu-training",
+		"v2-aks-profile-minimal": "h100-aks-ubuntu-training-gpustack-azure-managed",
+	} {
+		raw, err := os.ReadFile(filepath.Join(testutil.SharedTestdata(t, "aicr-upstream-bundles/bundles/"+bundle+"/summary-bundle"), "recipe.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := schema.Canonical(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := schema.AICRRecipeName(c); err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", bundle, got, err, want)
+		}
+	}
+	for y, want := range map[string]string{
+		"kind: RecipeResult\ncriteria:\n  accelerator: any\n  service: ''\n":                 "recipe",
+		"kind: RecipeResult\ncriteria:\n  service: gke\n  platform: slurm\n":                  "gke-slurm",
+		"kind: RecipeResult\nmetadata:\n  selectedProfile:\n    name: A\n    value: B-C\n": "recipe-a-b-c",
+	} {
+		c, err := schema.Canonical([]byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := schema.AICRRecipeName(c); err != nil || got != want {
+			t.Errorf("%q: %q, %v; want %q", y, got, err, want)
+		}
+	}
+	c, _ := schema.Canonical([]byte("kind: RecipeResult\nmetadata:\n  selectedProfile:\n    name: gpuStack\n"))
+	if _, err := schema.AICRRecipeName(c); err == nil {
+		t.Error("a profile without a value named the recipe")
+	}
+}
