@@ -169,8 +169,8 @@ func TestAICRRecipeName(t *testing.T) {
 		}
 	}
 	for y, want := range map[string]string{
-		"kind: RecipeResult\ncriteria:\n  accelerator: any\n  service: ''\n":                 "recipe",
-		"kind: RecipeResult\ncriteria:\n  service: gke\n  platform: slurm\n":                  "gke-slurm",
+		"kind: RecipeResult\ncriteria:\n  accelerator: any\n  service: ''\n":               "recipe",
+		"kind: RecipeResult\ncriteria:\n  service: gke\n  platform: slurm\n":               "gke-slurm",
 		"kind: RecipeResult\nmetadata:\n  selectedProfile:\n    name: A\n    value: B-C\n": "recipe-a-b-c",
 	} {
 		c, err := schema.Canonical([]byte(y))
