@@ -18,11 +18,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -191,7 +193,7 @@ func Pull(ctx context.Context, ref Reference, opts Options) (*Artifact, error) {
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		hc = &http.Client{}
+		hc = defaultHTTPClient()
 	}
 	repo.Client = &auth.Client{Client: hc, Credential: cred, Cache: auth.NewCache()}
 
@@ -247,6 +249,17 @@ func Pull(ctx context.Context, ref Reference, opts Options) (*Artifact, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// defaultHTTPClient bounds connecting and waiting for a response, so an
+// unresponsive registry is an error rather than a hang; a body in progress
+// is bounded by the caller's context and the size limits.
+func defaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 30 * time.Second
+	t.ResponseHeaderTimeout = 60 * time.Second
+	return &http.Client{Transport: t}
 }
 
 func orDefault(v, d int64) int64 {

@@ -153,8 +153,13 @@ func TestPulledFormsFromLoopbackRegistry(t *testing.T) {
 	if _, err := source.Open(byTag, nil, source.RemoteOptions{}); err == nil || !strings.Contains(err.Error(), "--allow-unpinned-tag") {
 		t.Errorf("tag without digest: %v, want a refusal naming --allow-unpinned-tag", err)
 	}
-	if res := run(t, aicrVerifier(t, false), byTag, source.RemoteOptions{OCI: oci.Options{AllowUnpinnedTag: true}}); res.Verdict != verify.VerdictPassed {
+	res = run(t, aicrVerifier(t, false), byTag, source.RemoteOptions{OCI: oci.Options{AllowUnpinnedTag: true}})
+	if res.Verdict != verify.VerdictPassed {
 		t.Errorf("%s with --allow-unpinned-tag: verdict %s\n%s", byTag, res.Verdict, describe(res))
+	}
+	// The report shows the digest the tag resolved to.
+	if rows := res.Checks[0].Rows; len(rows) != 1 || rows[0].Key != "pulled" || rows[0].Value != registryAddr+"/aicr-evidence:"+signedTag+"@"+signedDigest {
+		t.Errorf("archive check rows %+v, want the digest pulled", rows)
 	}
 
 	// Tampered pointers.

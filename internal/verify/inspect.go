@@ -192,6 +192,13 @@ func (v *Verifier) VerifyFrom(ctx context.Context, load Loader, opts Options) *R
 	if opts.ArtifactFrom != nil {
 		st.opts.Artifact = opts.ArtifactFrom()
 	}
+	if a := st.opts.Artifact; a != nil && len(res.Checks) > 0 {
+		name := a.Name.Registry + "/" + a.Name.Repository
+		if a.Name.Tag != "" {
+			name += ":" + a.Name.Tag
+		}
+		res.Checks[0].Rows = append(res.Checks[0].Rows, Row{Key: "pulled", Value: name + "@sha256:" + a.ManifestDigest})
+	}
 	if !ok {
 		for _, name := range checkOrder[1:] {
 			res.add(Check{Name: name, Title: titles[name], Status: StatusSkipped, Detail: "not run: the archive could not be read"})
