@@ -181,3 +181,59 @@ func (f *File) CheckPath(p string) (checked bool, err error) {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Marshal writes the pointer as AICR does (serializer.MarshalYAMLDeterministic):
+// every mapping's keys sorted, 2-space indentation, empty optional fields
+// omitted. A pointer AICR wrote reads and re-marshals to the same bytes.
+func (f *File) Marshal() ([]byte, error) {
+	raw, err := yaml.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("pointer: %w", err)
+	}
+	var generic any
+	if err := yaml.Unmarshal(raw, &generic); err != nil {
+		return nil, fmt.Errorf("pointer: %w", err)
+	}
+	var n yaml.Node
+	if err := n.Encode(generic); err != nil {
+		return nil, fmt.Errorf("pointer: %w", err)
+	}
+	plainTimestamps(&n) // AICR's attestedAt is a time.Time: a plain timestamp
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		return nil, fmt.Errorf("pointer: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("pointer: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// plainTimestamps writes every attestedAt value as a plain !!timestamp.
+func plainTimestamps(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k, v := n.Content[i], n.Content[i+1]; k.Value == "attestedAt" && v.Kind == yaml.ScalarNode {
+				if _, err := time.Parse(time.RFC3339, v.Value); err == nil {
+					v.Tag, v.Style = "!!timestamp", 0
+				}
+			}
+		}
+	}
+	for _, c := range n.Content {
+		plainTimestamps(c)
+	}
+}
+
+// Path returns where AICR's repository keeps the pointer: for a signed one
+// recipes/evidence/<recipe>/<source slug>/sha256-<hex>.yaml, for an unsigned
+// one the flat recipes/evidence/<recipe>.yaml. CheckPath accepts it.
+func (f *File) Path() string {
+	a := f.Attestation()
+	if a.Signer == nil {
+		return "recipes/evidence/" + f.Recipe + ".yaml"
+	}
+	return "recipes/evidence/" + f.Recipe + "/" + policy.SourceSlug(a.Signer.Issuer, a.Signer.Identity) + "/" + strings.Replace(a.Bundle.Digest, ":", "-", 1) + ".yaml"
+}

@@ -39,6 +39,9 @@ func TestParseShippedPointers(t *testing.T) {
 	}
 	// AICR's repository layout: <recipe>/<source>/sha256-<hex>.yaml.
 	good := "recipes/evidence/h100-eks-ubuntu-training/058861a7ee8536cddd20f3c5a1e98b12/sha256-addd96562f556d03ae587b8397601b879fff3bbc8586970e5b6273ef46db4026.yaml"
+	if signed.Path() != good || pending.Path() != "recipes/evidence/h100-eks-ubuntu-training.yaml" {
+		t.Errorf("Path() = %s, %s", signed.Path(), pending.Path())
+	}
 	if checked, err := signed.CheckPath(good); !checked || err != nil {
 		t.Errorf("CheckPath(%s) = %v, %v", good, checked, err)
 	}
@@ -78,6 +81,24 @@ func TestParseRefuses(t *testing.T) {
 		}
 		if _, err := pointer.Parse([]byte(mod)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error naming %q", name, err, tc.want)
+		}
+	}
+}
+
+// Our pointer writer gives the bytes AICR's code wrote for the shipped pointers.
+func TestMarshalIsAICRs(t *testing.T) {
+	for _, b := range []string{"v1-eks-signed-pushed", "cli-publish-nosign", "v1-eks-minimal", "v2-aks-profile-minimal"} {
+		raw := shipped(t, b)
+		p, err := pointer.Parse(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		got, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(raw) {
+			t.Errorf("%s: marshalled\n%s\nAICR wrote\n%s", b, got, raw)
 		}
 	}
 }
