@@ -97,7 +97,20 @@ func OpenPointer(arg string, opts RemoteOptions) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	return PointerSource(arg, b, opts), nil
+}
+
+// PointerSource is OpenPointer for a pointer's bytes already read (a blob of
+// a pull request's head, say): name labels it and is its path unless
+// opts.PointerPath is set. It never fails; a bad pointer fails Load.
+func PointerSource(name string, b []byte, opts RemoteOptions) *Source {
+	arg := name
 	s := &Source{Name: arg, Form: FormPointer}
+	if int64(len(b)) > pointer.MaxBytes {
+		err := fmt.Errorf("pointer %s: %d bytes, at most %d", name, len(b), pointer.MaxBytes)
+		s.load = func(context.Context, archive.Limits) (*archive.Contents, error) { return nil, &invalidInput{err} }
+		return s
+	}
 	p, err := pointer.Parse(b)
 	if err == nil {
 		where := opts.PointerPath
@@ -108,22 +121,22 @@ func OpenPointer(arg string, opts RemoteOptions) (*Source, error) {
 	}
 	if err != nil {
 		s.load = func(context.Context, archive.Limits) (*archive.Contents, error) { return nil, &invalidInput{err} }
-		return s, nil
+		return s
 	}
 	s.pointer = p
 	if p.Pending() {
 		s.load = func(context.Context, archive.Limits) (*archive.Contents, error) {
 			return nil, fmt.Errorf("pointer %s is unsigned and pending: it names no pushed bundle to verify", arg)
 		}
-		return s, nil
+		return s
 	}
 	a := p.Attestation()
-	name, _ := schema.ParseOCIName(a.Bundle.OCI) // checked by Parse
-	ref := oci.Reference{Registry: name.Registry, Repository: name.Repository, Tag: name.Tag, Digest: a.Bundle.Digest}
+	ociName, _ := schema.ParseOCIName(a.Bundle.OCI) // checked by Parse
+	ref := oci.Reference{Registry: ociName.Registry, Repository: ociName.Repository, Tag: ociName.Tag, Digest: a.Bundle.Digest}
 	s.load = func(ctx context.Context, lim archive.Limits) (*archive.Contents, error) {
 		return s.pull(ctx, ref, opts.OCI, lim)
 	}
-	return s, nil
+	return s
 }
 
 // Pulled returns what the last Load pulled (nil for a local form or before Load).

@@ -12,6 +12,7 @@ import (
 	"github.com/aicr/verify-evidence/internal/archive"
 	"github.com/aicr/verify-evidence/internal/source"
 	"github.com/aicr/verify-evidence/internal/testutil"
+	"github.com/aicr/verify-evidence/internal/verify"
 )
 
 // The three forms of one AICR-written bundle read to the same contents: the
@@ -88,5 +89,24 @@ func TestOpenRefuses(t *testing.T) {
 		if _, err := source.Open(arg, nil, source.RemoteOptions{}); err == nil {
 			t.Errorf("Open(%s) succeeded; want an error", arg)
 		}
+	}
+}
+
+// A pointer read from a pull request's blob, at a repository path that does
+// not fit it (another signer's source slug): invalid before anything is pulled.
+func TestPointerSourceChecksItsPath(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testutil.SharedTestdata(t, "aicr-upstream-bundles/bundles/v1-eks-signed-pushed"), "pointer.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.NewInspector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "recipes/evidence/h100-eks-ubuntu-training/00000000000000000000000000000000/sha256-addd96562f556d03ae587b8397601b879fff3bbc8586970e5b6273ef46db4026.yaml"
+	src := source.PointerSource(path, raw, source.RemoteOptions{})
+	res := source.Verify(t.Context(), v, src, verify.Options{})
+	if res.Verdict != verify.VerdictInvalid || !strings.Contains(res.Checks[0].Detail, "source segment") {
+		t.Errorf("verdict %s: %+v", res.Verdict, res.Checks[0])
 	}
 }
