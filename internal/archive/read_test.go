@@ -185,6 +185,9 @@ func TestReadAccepts(t *testing.T) {
 		{"empty archive", gz(endMarker()), nil},
 		{"case differences in distinct paths", tgz(reg("logs/a.log", "1"), reg("LOGS/b.log", "2")), []string{"logs/a.log", "LOGS/b.log"}},
 		{"empty file", tgz(reg("logs/empty", "")), []string{"logs/empty"}},
+		{"packed with tar -C dir -czf b.tar.gz .", tgz(dir("./"), dir("./ctrf/"), reg("./ctrf/deployment.json", "{}"), reg("./recipe.yaml", "r")),
+			[]string{"ctrf/deployment.json", "recipe.yaml"}},
+		{"root directory written as .", tgz(dir("."), reg("recipe.yaml", "r")), []string{"recipe.yaml"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := read(tc.data, archive.Limits{})
@@ -199,6 +202,20 @@ func TestReadAccepts(t *testing.T) {
 				t.Errorf("files = %q, want %q", got, tc.paths)
 			}
 		})
+	}
+}
+
+// A "./"-prefixed document is kept under its normalised path.
+func TestReadDotSlashDocument(t *testing.T) {
+	c, err := read(tgz(dir("./"), reg("./manifest.json", "{}")), archive.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := c.Document("manifest.json"); !ok || string(got) != "{}" {
+		t.Errorf("Document(manifest.json) = %q, %v; want the kept document", got, ok)
+	}
+	if _, ok := c.Lookup("./manifest.json"); ok {
+		t.Error(`Lookup("./manifest.json") found a file; paths are normalised`)
 	}
 }
 

@@ -231,13 +231,35 @@ func (b *bundleReader) entry(hdr *tar.Header) error {
 	return newError(KindUnsupportedType, name, fmt.Sprintf("entry type %q is not supported", hdr.Typeflag), nil)
 }
 
+// RootDirEntry is the directory entry that `tar -C dir -czf b.tar.gz .`
+// writes for the packed directory itself.
+const RootDirEntry = "./"
+
+// DotSlashPrefix is the one prefix [Read] removes from entry names: the
+// archive root written as "./" (docs/bundle-format.md §1), so that
+// `tar -C dir -czf b.tar.gz .` packs a valid bundle. It is removed exactly
+// once, before any other check ("././a" keeps a "." segment and is refused),
+// so duplicate, case-fold and reserved-name checks see the normalised path.
+const DotSlashPrefix = "./"
+
+// normalizeEntryName removes one leading [DotSlashPrefix] from a tar entry name.
+func normalizeEntryName(name string) string {
+	if rest, ok := strings.CutPrefix(name, DotSlashPrefix); ok && rest != "" {
+		return rest
+	}
+	return name
+}
+
 // directory checks a directory entry, which is otherwise ignored.
 func (b *bundleReader) directory(hdr *tar.Header) error {
 	if hdr.Size != 0 {
 		return newError(KindUnsupportedType, hdr.Name,
 			fmt.Sprintf("directory entry carries %d bytes of data", hdr.Size), nil)
 	}
-	dir := strings.TrimSuffix(hdr.Name, "/")
+	if hdr.Name == RootDirEntry || hdr.Name == "." {
+		return nil // the archive root itself
+	}
+	dir := strings.TrimSuffix(normalizeEntryName(hdr.Name), "/")
 	if dir == "" {
 		dir = hdr.Name // "/" is absolute, "" is empty
 	}
@@ -249,17 +271,17 @@ func (b *bundleReader) directory(hdr *tar.Header) error {
 
 // regular checks a regular file and streams its data through the hash.
 func (b *bundleReader) regular(hdr *tar.Header) error {
-	name := hdr.Name
 	for k := range hdr.PAXRecords {
 		if strings.HasPrefix(k, "GNU.sparse.") {
-			return newError(KindUnsupportedType, name, "entry is a sparse file (PAX GNU.sparse records)", nil)
+			return newError(KindUnsupportedType, hdr.Name, "entry is a sparse file (PAX GNU.sparse records)", nil)
 		}
 	}
+	name := normalizeEntryName(hdr.Name)
 	if err := checkPath(name, b.lim.MaxPathBytes, b.lim.MaxPathSegments); err != nil {
-		return err
+		return withEntry(err, hdr.Name)
 	}
 	if err := b.paths.addFile(name); err != nil {
-		return err
+		return withEntry(err, hdr.Name)
 	}
 	size := hdr.Size
 	if size > b.lim.MaxFileBytes {

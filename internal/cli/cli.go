@@ -125,6 +125,8 @@ func runInspect(ctx context.Context, args []string, stdio IO) int {
 	fs := newFlagSet("inspect", stdio)
 	var out outputFlags
 	out.register(fs)
+	var src sourceFlags
+	src.register(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -141,44 +143,23 @@ func runInspect(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stderr, "verify-evidence inspect: %v\n", err)
 		return ExitUsage
 	}
-	return checkBundle(ctx, "inspect", verify.Config{}, pos[0], verify.Options{}, format, out.output, stdio)
+	return checkBundle(ctx, "inspect", verify.Config{}, pos[0], verify.Options{}, src, format, out.output, stdio)
 }
 
 // checkBundle runs the pipeline configured by cfg over the bundle named by arg
 // and reports the result; mode names the command in messages.
-func checkBundle(ctx context.Context, mode string, cfg verify.Config, arg string, opts verify.Options, format report.Format, output string, stdio IO) int {
+func checkBundle(ctx context.Context, mode string, cfg verify.Config, arg string, opts verify.Options, src sourceFlags, format report.Format, output string, stdio IO) int {
 	v, err := verify.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "verify-evidence %s: %v\n", mode, err)
 		return ExitError
 	}
-	src, name, closeFn, err := openBundle(arg, stdio)
-	var res *verify.Result
-	if err != nil && argumentError(err) {
-		fmt.Fprintf(stdio.Stderr, "verify-evidence %s: %v\n", mode, argError("BUNDLE", arg, err))
+	res, usage := verifySource(ctx, v, mode, arg, opts, src, stdio)
+	if usage != nil {
+		fmt.Fprintf(stdio.Stderr, "verify-evidence %s: %v\n", mode, usage)
 		return ExitUsage
 	}
-	if err != nil {
-		res = verify.InputError(name, mode, err)
-	} else {
-		opts.Name = name
-		res = v.Verify(ctx, src, opts)
-		closeFn()
-	}
 	return emit(res, format, output, stdio)
-}
-
-// openBundle opens BUNDLE for reading: "-" is stdin; a path must be a regular
-// file (a symlink, FIFO or device is refused, so nothing can block or redirect the read).
-func openBundle(arg string, stdio IO) (io.Reader, string, func(), error) {
-	if arg == "-" {
-		return stdio.Stdin, "-", func() {}, nil
-	}
-	f, err := openRegular(arg)
-	if err != nil {
-		return nil, arg, nil, err
-	}
-	return f, arg, func() { _ = f.Close() }, nil
 }
 
 // emit writes the report and returns the exit code of its verdict.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aicr/verify-evidence/internal/archive"
 	"github.com/aicr/verify-evidence/internal/cli"
+	"github.com/aicr/verify-evidence/internal/source"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -203,7 +204,7 @@ func TestInspectMissingFileIsUsageError(t *testing.T) {
 	dir := t.TempDir()
 	r := run(t, nil, "inspect", dir)
 	r.want(t, cli.ExitUsage)
-	if want := "verify-evidence inspect: BUNDLE " + dir + ": not a regular file: a directory\n"; r.stderr != want {
+	if want := "verify-evidence inspect: BUNDLE " + dir + ": " + source.ErrNotBundleDir.Error() + "\n"; r.stderr != want {
 		t.Errorf("stderr %q, want %q", r.stderr, want)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"syscall"
 	"time"
+
+	"github.com/aicr/verify-evidence/internal/source"
 )
 
 // exitCodesText is the exit-code table of every command's help (README "Exit codes").
@@ -111,9 +113,9 @@ func formatMaxAge(d time.Duration) string {
 // line, is the user's mistake (the file does not exist, is not readable, is a symlink, a
 // directory or not a regular file) rather than something retrying may fix.
 func argumentError(err error) bool {
-	var nr notRegularError
+	var nr source.NotRegularError
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
-		errors.Is(err, syscall.ELOOP) || errors.As(err, &nr)
+		errors.Is(err, syscall.ELOOP) || errors.As(err, &nr) || errors.Is(err, source.ErrNotBundleDir)
 }
 
 // argError names the command-line argument or flag whose file could not be opened.

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aicr/verify-evidence/internal/oci"
 	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/report"
+	"github.com/aicr/verify-evidence/internal/source"
 	"github.com/aicr/verify-evidence/internal/trust"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
@@ -49,7 +51,25 @@ type verifyOptions struct {
 	allowAny       bool
 	maxAge         ageFlag
 	fullCoverage   bool
+	ignoreSCT      bool
 	require        requirementFlags
+	src            sourceFlags
+}
+
+// sourceFlags are the flags of the OCI and pointer input forms (inspect and verify).
+type sourceFlags struct {
+	plainHTTP, allowUnpinnedTag bool
+	pointerPath                 string
+}
+
+func (s *sourceFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&s.plainHTTP, "plain-http", false, "talk plain HTTP to the OCI registry (loopback test registries only)")
+	fs.BoolVar(&s.allowUnpinnedTag, "allow-unpinned-tag", false, "accept an oci:// reference by tag alone (tags move; the report shows the digest pulled)")
+	fs.StringVar(&s.pointerPath, "pointer-path", "", "the pointer file's repository `PATH` (recipes/evidence/<recipe>/<source>/sha256-<hex>.yaml), checked against the pointer; default: the path given")
+}
+
+func (s sourceFlags) remote() source.RemoteOptions {
+	return source.RemoteOptions{OCI: oci.Options{PlainHTTP: s.plainHTTP, AllowUnpinnedTag: s.allowUnpinnedTag}, PointerPath: s.pointerPath}
 }
 
 // requirementFlags are the certificate-extension requirements of the
@@ -88,8 +108,10 @@ func (o *verifyOptions) register(fs *flag.FlagSet) {
 	fs.Var(&o.identityRegexp, "certificate-identity-regexp", "trusted certificate identity, an anchored `REGEXP` ^…$ (repeatable)")
 	fs.BoolVar(&o.allowAny, "allow-any-signer", false, "trust any Fulcio identity (for local checks only; the report says so)")
 	fs.Var(&o.maxAge, "max-age", "oldest attestedAt accepted, e.g. 365d or 720h; 0 disables")
+	fs.BoolVar(&o.ignoreSCT, "insecure-ignore-sct", false, "do not require a signed certificate timestamp (cosign's flag): for a private Sigstore instance without a certificate-transparency log; the report says so")
 	fs.BoolVar(&o.fullCoverage, "require-full-coverage", false, "a check the recipe declares under validation without a test of its name in the phase's CTRF report makes the bundle failing")
 	o.require.register(fs)
+	o.src.register(fs)
 }
 
 // buildPolicy combines the policy file and the command-line pins.
@@ -142,7 +164,7 @@ func runVerify(ctx context.Context, args []string, stdio IO) int {
 	if err != nil {
 		return usage(err)
 	}
-	cfg := verify.Config{Policy: pol, MaxAge: o.maxAge.d, RequireFullCoverage: o.fullCoverage || pol.RequiresFullCoverage()}
+	cfg := verify.Config{Policy: pol, MaxAge: o.maxAge.d, RequireFullCoverage: o.fullCoverage || pol.RequiresFullCoverage(), IgnoreSCT: o.ignoreSCT}
 	if o.trustedRoot != "" {
 		tr, err := trust.FromFile(o.trustedRoot)
 		if err != nil && !errors.Is(err, trust.ErrUnavailable) {
@@ -162,7 +184,24 @@ func runVerify(ctx context.Context, args []string, stdio IO) int {
 			return usage(argError("--recipe", o.recipe, err))
 		}
 	}
-	return checkBundle(ctx, "verify", cfg, pos[0], verify.Options{Recipe: recipe, RecipeName: o.recipe}, format, o.out.output, stdio)
+	return checkBundle(ctx, "verify", cfg, pos[0], verify.Options{Recipe: recipe, RecipeName: o.recipe}, o.src, format, o.out.output, stdio)
+}
+
+// verifySource opens BUNDLE in any input form (internal/source: "-" for a
+// tar.gz on stdin, a tar.gz file, a bundle directory, oci://…, a pointer
+// file) and runs the pipeline.
+// The error is the user's mistake in naming BUNDLE (no such file, a symlink,
+// a FIFO, a directory that is not a bundle): a usage error, not a verdict.
+func verifySource(ctx context.Context, v *verify.Verifier, mode, arg string, opts verify.Options, flags sourceFlags, stdio IO) (*verify.Result, error) {
+	src, err := source.Open(arg, stdio.Stdin, flags.remote())
+	if err != nil && argumentError(err) {
+		return nil, argError("BUNDLE", arg, err)
+	}
+	if err != nil {
+		return verify.InputError(arg, mode, err), nil
+	}
+	defer src.Close()
+	return source.Verify(ctx, v, src, opts), nil
 }
 
 // readSmallFile reads a regular file of at most limit bytes.

@@ -166,7 +166,12 @@ func Match(c Criteria, fp schema.Fingerprint) schema.CriteriaMatch { return Curr
 // Matched is true when no dimension is mismatched and, under Current, none of
 // service, accelerator and os is unknown: the evidence must show what the
 // recipe asks for.
+//
+// Under AICR the match is AICR's (see aicrMatch).
 func (r Rules) Match(c Criteria, fp schema.Fingerprint) schema.CriteriaMatch {
+	if r == AICR {
+		return aicrMatch(c, fp)
+	}
 	per := schema.DimensionMatches{
 		r.matchValue(DimService, c.Service, dimensionReading(fp.Service), isOptInService),
 		r.matchValue(DimAccelerator, c.Accelerator, dimensionReading(fp.Accelerator), nil),

@@ -40,8 +40,11 @@ const (
 
 // String names the rules in reports.
 func (r Rules) String() string {
-	if r == First {
+	switch r {
+	case First:
 		return "first"
+	case AICR:
+		return "aicr"
 	}
 	return "current"
 }
@@ -86,7 +89,12 @@ func ComputeFromSnapshot(s *Snapshot) schema.Fingerprint { return Current.Comput
 //
 // Values are trimmed of surrounding space. Each dimension's source names the
 // reading it came from, e.g. "K8s.node.provider".
+//
+// Under AICR the fingerprint is AICR's (see aicrFingerprint).
 func (rules Rules) ComputeFromSnapshot(s *Snapshot) schema.Fingerprint {
+	if rules == AICR {
+		return aicrFingerprint(s)
+	}
 	var fp schema.Fingerprint
 	r := fingerprintReadings()
 	if v, ok := readString(s, r.provider); ok {

@@ -41,7 +41,7 @@ var (
 
 // IsAcceptedPredicateType reports whether t is a predicate type a v1 reader accepts.
 func IsAcceptedPredicateType(t string) bool {
-	return t == PredicateTypeV1 || t == PredicateTypeV1Legacy
+	return IsV1PredicateType(t) || t == PredicateTypeAICRV2 || t == PredicateTypeAICRV3
 }
 
 // CheckStatementTypes enforces the Statement _type and predicateType allow-lists
@@ -55,17 +55,22 @@ func CheckStatementTypes(st *intoto.Statement) error {
 		return fmt.Errorf("%w %q: want %s", ErrStatementType, t, StatementTypeV1)
 	}
 	if !IsAcceptedPredicateType(st.GetPredicateType()) {
-		return fmt.Errorf("%w %q: want %s", ErrPredicateType, st.GetPredicateType(), PredicateTypeV1)
+		return fmt.Errorf("%w %q: want %s (or AICR's %s, %s)", ErrPredicateType, st.GetPredicateType(), PredicateTypeV1, PredicateTypeAICRV2, PredicateTypeAICRV3)
 	}
 	return nil
 }
 
 // Subject is the single subject of a v1 Statement.
 type Subject struct {
-	// RecipeName is the subject name without the "recipe:" prefix.
+	// RecipeName is the subject name without the "recipe:" prefix; empty for
+	// AICR's OCI subject form.
 	RecipeName string
-	// Digest is the sha256 digest, bare lowercase hex.
+	// Digest is the sha256 digest, bare lowercase hex: the canonical recipe
+	// digest, or for the OCI form the OCI manifest digest.
 	Digest string
+	// OCI is set for AICR's signed subject form "<registry>/<repository>:<tag>"
+	// (docs/bundle-format.md §11); the recipe is then named by predicate.recipe.
+	OCI *OCIName
 }
 
 // StatementSubject returns the one subject of st, checking its shape: exactly one
@@ -77,7 +82,14 @@ func StatementSubject(st *intoto.Statement) (Subject, error) {
 	}
 	s := subs[0]
 	name, ok := strings.CutPrefix(s.GetName(), SubjectPrefix)
-	if !ok || name == "" {
+	var oci *OCIName
+	if !ok {
+		n, err := ParseOCIName(s.GetName())
+		if err != nil {
+			return Subject{}, fmt.Errorf("%w: name %q does not start with %q and is not an OCI artifact <registry>/<repository>:<tag>", ErrSubject, s.GetName(), SubjectPrefix)
+		}
+		oci = &n
+	} else if name == "" {
 		return Subject{}, fmt.Errorf("%w: name %q does not start with %q", ErrSubject, s.GetName(), SubjectPrefix)
 	}
 	d := s.GetDigest()
@@ -87,6 +99,9 @@ func StatementSubject(st *intoto.Statement) (Subject, error) {
 	h, ok := d["sha256"]
 	if !ok || !IsHex64(h) {
 		return Subject{}, fmt.Errorf("%w: digest is not a sha256 of 64 lowercase hex digits", ErrSubject)
+	}
+	if oci != nil {
+		return Subject{Digest: h, OCI: oci}, nil
 	}
 	return Subject{RecipeName: name, Digest: h}, nil
 }

@@ -187,6 +187,13 @@ func TestStatementSubject(t *testing.T) {
 	if err != nil || sub.RecipeName != "my-recipe" || sub.Digest != h {
 		t.Fatalf("got %+v, %v", sub, err)
 	}
+	// AICR's signed subject form names the OCI artifact (format §11).
+	oci := mustStatement(t, `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"127.0.0.1:5000/aicr-evidence:h100-eks-abc","digest":{"sha256":"`+h+`"}}]}`)
+	sub, err = schema.StatementSubject(oci)
+	if err != nil || sub.OCI == nil || sub.RecipeName != "" || sub.Digest != h ||
+		*sub.OCI != (schema.OCIName{Registry: "127.0.0.1:5000", Repository: "aicr-evidence", Tag: "h100-eks-abc"}) {
+		t.Fatalf("OCI subject: got %+v, %v", sub, err)
+	}
 	bad := map[string]string{
 		"no subject":       `{"subject":[]}`,
 		"subject missing":  `{}`,
@@ -203,6 +210,11 @@ func TestStatementSubject(t *testing.T) {
 		"short digest":     `{"subject":[{"name":"recipe:a","digest":{"sha256":"` + h[:63] + `"}}]}`,
 		"prefixed digest":  `{"subject":[{"name":"recipe:a","digest":{"sha256":"sha256:` + h + `"}}]}`,
 		"empty digest":     `{"subject":[{"name":"recipe:a","digest":{"sha256":""}}]}`,
+		"OCI without tag":  `{"subject":[{"name":"ghcr.io/org/evidence","digest":{"sha256":"` + h + `"}}]}`,
+		"OCI with scheme":  `{"subject":[{"name":"oci://ghcr.io/org/evidence:t","digest":{"sha256":"` + h + `"}}]}`,
+		"OCI no registry":  `{"subject":[{"name":"org/evidence:t","digest":{"sha256":"` + h + `"}}]}`,
+		"OCI upper repo":   `{"subject":[{"name":"ghcr.io/Org/evidence:t","digest":{"sha256":"` + h + `"}}]}`,
+		"OCI by digest":    `{"subject":[{"name":"ghcr.io/org/evidence@sha256:` + h + `","digest":{"sha256":"` + h + `"}}]}`,
 	}
 	for name, js := range bad {
 		sub, err := schema.StatementSubject(mustStatement(t, js))
@@ -233,8 +245,8 @@ func TestCheckStatementTypes(t *testing.T) {
 			wantErr: schema.ErrStatementType, names: "missing"},
 		{name: "unknown predicate type", js: `{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://slsa.dev/provenance/v1"}`,
 			wantErr: schema.ErrPredicateType, names: "https://slsa.dev/provenance/v1"},
-		{name: "v2 predicate type", js: `{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://aicr.run/recipe-evidence/v2"}`,
-			wantErr: schema.ErrPredicateType, names: "recipe-evidence/v2"},
+		{name: "v4 predicate type", js: `{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://aicr.run/recipe-evidence/v4"}`,
+			wantErr: schema.ErrPredicateType, names: "recipe-evidence/v4"},
 		{name: "missing predicate type", js: `{"_type":"https://in-toto.io/Statement/v1"}`, wantErr: schema.ErrPredicateType},
 		{name: "predicate type with trailing slash", js: `{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://aicr.run/recipe-evidence/v1/"}`,
 			wantErr: schema.ErrPredicateType},

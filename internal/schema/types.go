@@ -52,6 +52,19 @@ type Predicate struct {
 	BOM                     BOMSummary             `json:"bom"`
 	Manifest                ManifestRef            `json:"manifest"`
 	Redaction               *Redaction             `json:"redaction,omitempty"`
+	// AICRCommit and Profile are written by AICR's tool only (§11): the
+	// commit of the emitting binary, and the profile of a profiled recipe
+	// (required by predicate type v2).
+	AICRCommit string   `json:"aicrCommit,omitempty"`
+	Profile    *Profile `json:"profile,omitempty"`
+}
+
+// Profile is AICR's profile block: the selected profile ("name=value") and
+// the identity of the policy descriptor it resolved to (§11).
+type Profile struct {
+	Selection                string `json:"selection"`
+	Advertiser               string `json:"advertiser,omitempty"`
+	PolicyDescriptorIdentity string `json:"policyDescriptorIdentity"`
 }
 
 // ValidatorImage is one validator container image that produced test results.
@@ -140,6 +153,9 @@ type BOMSummary struct {
 	Version        string `json:"version"`
 	Digest         string `json:"digest"`
 	ComponentCount int    `json:"componentCount"`
+	// ImageCount is AICR's name for the number of BOM components (§11); a
+	// format-v1 predicate has ComponentCount instead.
+	ImageCount *int `json:"imageCount,omitempty"`
 }
 
 // ManifestRef binds manifest.json: the digest of its exact bytes and its number of entries.

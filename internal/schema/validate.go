@@ -21,6 +21,8 @@ const PredicateSchemaURL = "https://aicr.run/recipe-evidence/v1/predicate.schema
 // (docs/recipe-evidence-v1.schema.json, embedded). Build one and reuse it.
 type PredicateValidator struct {
 	schema *jsonschema.Schema
+	// aicr is the AICR dialect's schema, derived from schema (§11).
+	aicr *jsonschema.Schema
 }
 
 // NewPredicateValidator compiles the embedded predicate schema (draft 2020-12).
@@ -38,7 +40,20 @@ func NewPredicateValidator() (*PredicateValidator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("predicate schema: %w", err)
 	}
-	return &PredicateValidator{schema: s}, nil
+	a, err := newAICRSchema()
+	if err != nil {
+		return nil, err
+	}
+	return &PredicateValidator{schema: s, aicr: a}, nil
+}
+
+// ValidateAs checks predicate JSON against the schema of dialect d (the
+// published v1 schema, or the AICR dialect's schema derived from it).
+func (v *PredicateValidator) ValidateAs(d Dialect, predicateJSON []byte) error {
+	if d == DialectAICR {
+		return validateWith(v.aicr, predicateJSON)
+	}
+	return validateWith(v.schema, predicateJSON)
 }
 
 // Violation is one place where a document breaks the schema.
@@ -73,11 +88,15 @@ func (e *SchemaError) Error() string {
 // Validate checks predicate JSON against the schema. A document that is not JSON
 // or breaks the schema yields a *SchemaError.
 func (v *PredicateValidator) Validate(predicateJSON []byte) error {
+	return validateWith(v.schema, predicateJSON)
+}
+
+func validateWith(schema *jsonschema.Schema, predicateJSON []byte) error {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(predicateJSON))
 	if err != nil {
 		return &SchemaError{Violations: []Violation{{Message: "not valid JSON: " + err.Error()}}}
 	}
-	err = v.schema.Validate(inst)
+	err = schema.Validate(inst)
 	if err == nil {
 		return nil
 	}

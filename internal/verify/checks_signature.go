@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/aicr/verify-evidence/internal/schema"
@@ -37,7 +39,8 @@ func (v *Verifier) checkSignature(res *Result, st *state) {
 		res.add(c)
 		return
 	}
-	sr, err := verifySignature(sb, recipe, v.cfg.Trust)
+	artifact, what := signedArtifact(att, recipe, st.opts.Artifact)
+	sr, err := verifySignature(sb, artifact, v.cfg.Trust, v.cfg.IgnoreSCT)
 	if err != nil {
 		c.Status, c.Detail = StatusFailed, err.Error()
 		res.add(c)
@@ -56,9 +59,51 @@ func (v *Verifier) checkSignature(res *Result, st *state) {
 	st.signedAt = at
 	info.SignedAt, info.TimeSource = &at, src
 	c.Status = StatusPassed
-	c.Detail = fmt.Sprintf("DSSE signature, Fulcio certificate chain at the signed time, SCT and Rekor inclusion verified (log index %d, signed %s)", info.LogIndex, at.Format("2006-01-02T15:04:05Z"))
+	sct := "SCT"
+	if v.cfg.IgnoreSCT {
+		info.SCTIgnored = true
+		sct = "no SCT required (--insecure-ignore-sct)"
+	}
+	over := ""
+	if what != "recipe.yaml" {
+		over = " over " + what
+	}
+	c.Detail = fmt.Sprintf("DSSE signature%s, Fulcio certificate chain at the signed time, %s and Rekor inclusion verified (log index %d, signed %s)", over, sct, info.LogIndex, at.Format("2006-01-02T15:04:05Z"))
 	c.Rows = []Row{{Key: "signed at", Value: at.Format("2006-01-02T15:04:05Z") + " (" + src + ")"}, {Key: "rekor log", Value: info.LogID}}
+	if v.cfg.IgnoreSCT {
+		c.Rows = append(c.Rows, Row{Key: "SCT", Value: "not checked: --insecure-ignore-sct (a Sigstore instance without a certificate-transparency log)"})
+	}
 	res.add(c)
+}
+
+// signedArtifact returns the artifact digest the signed subject must carry
+// and a description of it: the sha256 of recipe.yaml, or for AICR's OCI
+// subject form the manifest digest of the artifact pulled (or, when the
+// bundle was not pulled, the digest the subject claims: the signature then
+// binds the Statement, whose predicate binds every file, but no registry
+// confirms the artifact). The subject is read from the envelope before the
+// signature is checked only to choose this digest; it is read again from the
+// verified envelope for every later check.
+func signedArtifact(attestation, recipe []byte, pulled *PulledArtifact) ([]byte, string) {
+	sum := sha256.Sum256(recipe)
+	claimed, err := ClaimedStatement(attestation)
+	if err != nil {
+		return sum[:], "recipe.yaml"
+	}
+	sub, err := schema.StatementSubject(claimed)
+	if err != nil || sub.OCI == nil {
+		return sum[:], "recipe.yaml"
+	}
+	d := sub.Digest
+	what := "the OCI artifact " + sub.OCI.String() + " (not pulled)"
+	if pulled != nil {
+		d, what = pulled.ManifestDigest, "the OCI artifact pulled"
+	}
+	b, err := hex.DecodeString(d)
+	if err != nil {
+		return sum[:], "recipe.yaml"
+	}
+	return b, what
 }
 
 func (v *Verifier) checkIdentity(res *Result, st *state) {

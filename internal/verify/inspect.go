@@ -35,6 +35,7 @@ const (
 	CheckFingerprint = "fingerprint"
 	CheckFreshness   = "freshness"
 	CheckRecipeFile  = "recipe-file"
+	CheckPointer     = "pointer"
 )
 
 var checkOrder = []string{CheckArchive, CheckSignature, CheckIdentity, CheckStatement, CheckSubject, CheckSchema,
@@ -46,10 +47,39 @@ type Options struct {
 	Limits archive.Limits
 	// Name labels the input in the result (a path, or "-" for stdin).
 	Name string
+	// Form says how the bundle was given ("tar.gz" when empty, "directory",
+	// ...); it is shown in the archive check.
+	Form string
 	// Recipe, when set, is a recipe file whose canonical form the bundle's
 	// recipe must be; RecipeName names it in the report.
 	Recipe     []byte
 	RecipeName string
+	// Artifact, when the bundle was pulled from an OCI registry, is the
+	// artifact as pulled: the signed subject of AICR's OCI form must name it
+	// and carry its manifest digest.
+	Artifact *PulledArtifact
+	// ArtifactFrom, when set, is called after the bundle was loaded and
+	// replaces Artifact (a pull happens in the loader).
+	ArtifactFrom func() *PulledArtifact
+	// Pointer, when set, is what an AICR pointer file claims about the
+	// bundle; the pointer check compares every claim with what was verified.
+	Pointer *PointerClaim
+}
+
+// PointerClaim is what an AICR pointer file claims (format §11).
+type PointerClaim struct {
+	Recipe, PredicateType, AttestedAt string
+	// Identity and Issuer are the signer block ("" when the pointer is
+	// unsigned); RekorLogIndex is 0 when absent.
+	Identity, Issuer string
+	RekorLogIndex    int64
+}
+
+// PulledArtifact is an OCI artifact as pulled by digest: its reference and
+// the sha256 of its manifest (bare lowercase hex).
+type PulledArtifact struct {
+	Name           schema.OCIName
+	ManifestDigest string
 }
 
 // Config configures a Verifier.
@@ -66,6 +96,10 @@ type Config struct {
 	MaxAge time.Duration
 	// Now is the clock for freshness; nil means time.Now.
 	Now func() time.Time
+	// IgnoreSCT drops the requirement of a signed certificate timestamp
+	// (--insecure-ignore-sct, cosign's name): for a Sigstore instance without
+	// a certificate-transparency log. The report says so.
+	IgnoreSCT bool
 	// RequireFullCoverage makes a declared check without a test of its name
 	// in its phase's CTRF report failing (format v1 §5); without it, missing
 	// coverage is only shown (Result.Coverage).
@@ -117,9 +151,15 @@ type state struct {
 	subject    schema.Subject
 	recipe     *schema.CanonicalRecipe
 	predicate  *schema.Predicate
-	signedAt   time.Time
-	sigResult  *sgverify.VerificationResult
-	sigBundle  *bundle.Bundle
+	// dialect is the predicate's shape: this format's or AICR's (§11).
+	dialect  schema.Dialect
+	signedAt time.Time
+	opts     Options
+	// recipeDigest is the recipe digest under the predicate type's rule
+	// (format §3, or AICR's v3 rule).
+	recipeDigest string
+	sigResult    *sgverify.VerificationResult
+	sigBundle    *bundle.Bundle
 	// integrityOK is false once a check found tampering; evidence checks then
 	// still run for the reader, but the verdict never improves.
 	integrityOK bool
@@ -130,12 +170,39 @@ func (v *Verifier) Inspect(ctx context.Context, r io.Reader, opts Options) *Resu
 	return v.Verify(ctx, r, opts)
 }
 
-// Verify reads the bundle from r in one streaming pass and runs the checks.
-// It never returns an error: every failure is a check in the result.
+// Verify reads the bundle archive (tar.gz) from r in one streaming pass and
+// runs the checks. It never returns an error: every failure is a check in the
+// result.
 func (v *Verifier) Verify(ctx context.Context, r io.Reader, opts Options) *Result {
+	return v.VerifyFrom(ctx, func(ctx context.Context, lim archive.Limits) (*archive.Contents, error) {
+		return archive.Read(ctx, r, lim)
+	}, opts)
+}
+
+// Loader reads a bundle in one input form (archive, directory, OCI artifact;
+// see internal/source) into the contents the pipeline checks, under lim. An
+// error whose [archive.Kind] is a bundle fault, or that has an
+// InvalidBundle() bool method saying true, makes the bundle invalid; any
+// other error means the verifier could not decide.
+type Loader func(ctx context.Context, lim archive.Limits) (*archive.Contents, error)
+
+// VerifyFrom is Verify for a bundle in any input form: load reads it, then
+// the same checks run.
+func (v *Verifier) VerifyFrom(ctx context.Context, load Loader, opts Options) *Result {
 	res := &Result{Bundle: opts.Name, Mode: v.mode(), Verdict: VerdictPassed}
-	st := &state{integrityOK: true}
-	if !v.checkArchive(ctx, r, opts, res, st) {
+	st := &state{integrityOK: true, opts: opts}
+	ok := v.checkArchive(ctx, load, opts, res, st)
+	if opts.ArtifactFrom != nil {
+		st.opts.Artifact = opts.ArtifactFrom()
+	}
+	if a := st.opts.Artifact; a != nil && len(res.Checks) > 0 {
+		name := a.Name.Registry + "/" + a.Name.Repository
+		if a.Name.Tag != "" {
+			name += ":" + a.Name.Tag
+		}
+		res.Checks[0].Rows = append(res.Checks[0].Rows, Row{Key: "pulled", Value: name + "@sha256:" + a.ManifestDigest})
+	}
+	if !ok {
 		for _, name := range checkOrder[1:] {
 			res.add(Check{Name: name, Title: titles[name], Status: StatusSkipped, Detail: "not run: the archive could not be read"})
 		}
@@ -154,6 +221,9 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader, opts Options) *Resul
 	v.checkBOM(res, st)
 	v.checkFingerprint(res, st)
 	v.checkFreshness(res, st)
+	if opts.Pointer != nil {
+		v.checkPointer(res, st, opts.Pointer)
+	}
 	if res.Verdict == VerdictPassed {
 		if res.Mode == "inspect" {
 			res.Summary = "every check inspect runs passed; the signature was not checked"
@@ -177,18 +247,18 @@ var titles = map[string]string{
 	CheckFingerprint: "Fingerprint and criteria",
 	CheckFreshness:   "Freshness",
 	CheckRecipeFile:  "Recipe file ↔ bundle",
+	CheckPointer:     "Pointer file",
 }
 
-func (v *Verifier) checkArchive(ctx context.Context, r io.Reader, opts Options, res *Result, st *state) bool {
+func (v *Verifier) checkArchive(ctx context.Context, load Loader, opts Options, res *Result, st *state) bool {
 	c := Check{Name: CheckArchive, Title: titles[CheckArchive]}
-	contents, err := archive.Read(ctx, r, opts.Limits)
+	contents, err := load(ctx, opts.Limits)
 	if err != nil {
 		c.Detail = err.Error()
-		switch archive.KindOf(err) {
-		case archive.KindIO, archive.KindCanceled:
-			c.Status, c.Verdict = StatusError, VerdictError
-		default:
+		if isBundleFault(err) {
 			c.Status, c.Verdict = StatusFailed, VerdictInvalid
+		} else {
+			c.Status, c.Verdict = StatusError, VerdictError
 		}
 		res.add(c)
 		return false
@@ -198,11 +268,33 @@ func (v *Verifier) checkArchive(ctx context.Context, r io.Reader, opts Options, 
 	for _, f := range contents.Files() {
 		total += f.Size
 	}
-	res.Archive = &ArchiveInfo{Files: len(contents.Files()), Bytes: total, CompressedBytes: contents.CompressedBytes()}
+	form := opts.Form
+	if form == "" {
+		form = FormArchive
+	}
+	res.Archive = &ArchiveInfo{Form: form, Files: len(contents.Files()), Bytes: total, CompressedBytes: contents.CompressedBytes()}
 	c.Status = StatusPassed
-	c.Detail = fmt.Sprintf("%d files, %s uncompressed; regular files only, safe paths, no duplicates", len(contents.Files()), humanBytes(total))
+	if form == FormArchive {
+		c.Detail = fmt.Sprintf("%d files, %s uncompressed; regular files only, safe paths, no duplicates", len(contents.Files()), humanBytes(total))
+	} else {
+		c.Detail = fmt.Sprintf("%s: %d files, %s; regular files only, safe paths, no duplicates", form, len(contents.Files()), humanBytes(total))
+	}
 	res.add(c)
 	return true
+}
+
+// FormArchive is the input form of the format's own evidence-bundle.tar.gz.
+const FormArchive = "tar.gz"
+
+// isBundleFault reports whether a load error is a property of the bundle
+// (invalid) rather than a failure to read it (error).
+func isBundleFault(err error) bool {
+	var ae *archive.Error
+	if errors.As(err, &ae) {
+		return ae.Kind.InvalidBundle()
+	}
+	var f interface{ InvalidBundle() bool }
+	return errors.As(err, &f) && f.InvalidBundle()
 }
 
 func (v *Verifier) checkStatement(res *Result, st *state) {
@@ -273,14 +365,27 @@ func (v *Verifier) checkSubject(res *Result, st *state) {
 		return
 	}
 	st.subject = sub
+	want, err := schema.RecipeDigestFor(rec, st.statement.GetPredicateType())
+	if err != nil {
+		fail("%s: %v", schema.FileRecipe, err)
+		return
+	}
+	st.recipeDigest = want
+	if want != rec.Digest {
+		c.Rows = append(c.Rows, Row{Key: "recipe digest (" + st.statement.GetPredicateType() + " rule, metadata.version dropped)", Value: want})
+	}
+	if sub.OCI != nil {
+		v.checkOCISubject(res, st, c)
+		return
+	}
 	res.Recipe.Name = sub.RecipeName
 	c.Rows = append(c.Rows, Row{Key: "subject", Value: schema.SubjectPrefix + sub.RecipeName}, Row{Key: "subject digest", Value: sub.Digest})
-	if sub.Digest != rec.Digest {
-		fail("subject digest %s is not the digest of the bundle's %s (%s)", short(sub.Digest), schema.FileRecipe, short(rec.Digest))
+	if sub.Digest != want {
+		fail("subject digest %s is not the digest of the bundle's %s (%s)", short(sub.Digest), schema.FileRecipe, short(want))
 		return
 	}
 	c.Status = StatusPassed
-	c.Detail = fmt.Sprintf("subject %s%s is bound to recipe.yaml (sha256 %s)", schema.SubjectPrefix, sub.RecipeName, short(rec.Digest))
+	c.Detail = fmt.Sprintf("subject %s%s is bound to recipe.yaml (sha256 %s)", schema.SubjectPrefix, sub.RecipeName, short(want))
 	res.add(c)
 }
 
@@ -307,7 +412,9 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 		fail(err)
 		return
 	}
-	if err := v.validator.Validate(pj); err != nil {
+	ptype := st.statement.GetPredicateType()
+	dialect := schema.PredicateDialect(ptype, pj)
+	if err := v.validator.ValidateAs(dialect, pj); err != nil {
 		fail(err)
 		return
 	}
@@ -315,6 +422,13 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 	if err != nil {
 		fail(err)
 		return
+	}
+	if dialect == schema.DialectAICR {
+		if err := schema.CheckAICRTypeRules(ptype, p); err != nil {
+			fail(err)
+			return
+		}
+		p.BOM.ComponentCount = *p.BOM.ImageCount // required by the AICR schema
 	}
 	if _, err := time.Parse(time.RFC3339, p.AttestedAt); err != nil {
 		fail(fmt.Errorf("predicate attestedAt %q: %w", p.AttestedAt, err))
@@ -324,7 +438,14 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 		fail(errors.New("predicate validatorImages are not sorted by image"))
 		return
 	}
-	if st.subject.Digest != "" {
+	if st.subject.OCI != nil {
+		// AICR's OCI subject form: the recipe is bound here (format §11).
+		if p.Recipe.Digest != st.recipeDigest {
+			fail(fmt.Errorf("predicate recipe.digest %s is not the digest of the bundle's recipe.yaml (%s)", short(p.Recipe.Digest), short(st.recipeDigest)))
+			return
+		}
+		res.Recipe.Name = p.Recipe.Name
+	} else if st.subject.Digest != "" {
 		if p.Recipe.Name != st.subject.RecipeName {
 			fail(fmt.Errorf("predicate recipe.name %q differs from the subject name %q", p.Recipe.Name, st.subject.RecipeName))
 			return
@@ -334,10 +455,10 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 			return
 		}
 	}
-	st.predicate = p
+	st.predicate, st.dialect = p, dialect
 	at, _ := time.Parse(time.RFC3339, p.AttestedAt)
 	res.AttestedAt = &at
-	res.Predicate = &PredicateInfo{Type: st.statement.GetPredicateType(), SchemaVersion: p.SchemaVersion, AICRVersion: p.AICRVersion, Source: st.stmtSource}
+	res.Predicate = &PredicateInfo{Type: ptype, Dialect: string(dialect), SchemaVersion: p.SchemaVersion, AICRVersion: p.AICRVersion, Source: st.stmtSource}
 	for _, ph := range schema.Phases() {
 		if r, ok := p.Phases[ph]; ok {
 			res.Phases = append(res.Phases, PhaseInfo{Phase: ph, Passed: r.Passed, Failed: r.Failed, Skipped: r.Skipped, Pending: r.Pending, Other: r.Other})
@@ -345,6 +466,12 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 	}
 	c.Status = StatusPassed
 	c.Detail = fmt.Sprintf("predicate schemaVersion %s matches recipe-evidence-v1.schema.json", p.SchemaVersion)
+	if dialect == schema.DialectAICR {
+		c.Detail = fmt.Sprintf("predicate schemaVersion %s matches the AICR dialect of recipe-evidence-v1.schema.json (format §11)", p.SchemaVersion)
+		if p.Profile != nil {
+			c.Rows = append(c.Rows, Row{Key: "profile", Value: p.Profile.Selection + " (policyDescriptorIdentity not recomputed)"})
+		}
+	}
 	res.add(c)
 }
 
@@ -454,4 +581,97 @@ func schemaVersionOf(predicateJSON []byte) (string, error) {
 		return "", errors.New("predicate has no schemaVersion")
 	}
 	return *v.SchemaVersion, nil
+}
+
+// checkOCISubject checks AICR's signed subject form (format §11): the subject
+// names an OCI artifact "<registry>/<repository>:<tag>" with its manifest
+// digest; the recipe is bound through predicate.recipe (checkSchema). When the
+// bundle was pulled, the subject must name the artifact pulled and carry its
+// manifest digest; otherwise only the signature vouches for the digest.
+func (v *Verifier) checkOCISubject(res *Result, st *state, c Check) {
+	sub := st.subject
+	ref := sub.OCI.String() + "@sha256:" + sub.Digest
+	c.Rows = append(c.Rows, Row{Key: "subject", Value: sub.OCI.String()}, Row{Key: "subject digest", Value: sub.Digest})
+	if res.Signature != nil {
+		res.Signature.Artifact = ref
+	}
+	if a := st.opts.Artifact; a != nil {
+		switch {
+		case sub.Digest != a.ManifestDigest:
+			c.Status, c.Detail = StatusFailed, fmt.Sprintf("subject digest %s is not the manifest digest of the artifact pulled (%s)", short(sub.Digest), short(a.ManifestDigest))
+		case a.Name.Tag != "" && *sub.OCI != a.Name,
+			a.Name.Tag == "" && (sub.OCI.Registry != a.Name.Registry || sub.OCI.Repository != a.Name.Repository):
+			c.Status, c.Detail = StatusFailed, fmt.Sprintf("subject names %s, the artifact was pulled as %s", sub.OCI, a.Name)
+		default:
+			c.Status = StatusPassed
+			c.Detail = fmt.Sprintf("subject is the OCI artifact pulled, %s (manifest sha256 %s); the recipe is bound by predicate.recipe", sub.OCI, short(sub.Digest))
+			if res.Signature != nil {
+				res.Signature.ArtifactPulled = true
+			}
+		}
+		res.add(c)
+		return
+	}
+	c.Status = StatusPassed
+	c.Detail = fmt.Sprintf("subject is the OCI artifact %s (manifest sha256 %s, not pulled: only the signature vouches for it); the recipe is bound by predicate.recipe", sub.OCI, short(sub.Digest))
+	res.add(c)
+}
+
+// checkPointer compares an AICR pointer's claims with what was verified: the
+// recipe, predicate type and attestedAt of the predicate, and the signer
+// block with the certificate and the Rekor entry. A pointer that claims
+// more than the bundle shows (a signer where there is no signature, another
+// signer, another log entry) is invalid.
+func (v *Verifier) checkPointer(res *Result, st *state, p *PointerClaim) {
+	c := Check{Name: CheckPointer, Title: titles[CheckPointer], Verdict: VerdictInvalid}
+	var problems []string
+	if st.predicate == nil || st.statement == nil {
+		c.Status, c.Detail = StatusSkipped, "not run: no valid predicate"
+		res.add(c)
+		return
+	}
+	if res.Recipe != nil && p.Recipe != res.Recipe.Name {
+		problems = append(problems, fmt.Sprintf("pointer names recipe %s, the bundle is for %s", quote(p.Recipe), quote(res.Recipe.Name)))
+	}
+	if t := st.statement.GetPredicateType(); p.PredicateType != t {
+		problems = append(problems, fmt.Sprintf("pointer names predicate type %s, the Statement has %s", p.PredicateType, t))
+	}
+	if p.AttestedAt != st.predicate.AttestedAt {
+		problems = append(problems, fmt.Sprintf("pointer says attested %s, the predicate %s", p.AttestedAt, st.predicate.AttestedAt))
+	}
+	sig := res.Signature
+	switch {
+	case p.Identity == "":
+		if sig != nil && sig.Signed {
+			c.Rows = append(c.Rows, Row{Key: "note", Value: "the pointer has no signer block, but the artifact is signed"})
+		}
+	case sig == nil || !sig.Signed:
+		problems = append(problems, "pointer names a signer, but the artifact has no signature")
+	case v.mode() == "inspect":
+		c.Rows = append(c.Rows, Row{Key: "signer", Value: "not checked: inspect never checks the signer (use verify)"})
+	case !sig.Verified:
+		problems = append(problems, "pointer names a signer, but the signature did not verify")
+	default:
+		if p.Identity != sig.Identity || p.Issuer != sig.Issuer {
+			problems = append(problems, fmt.Sprintf("pointer names signer %s (issuer %s), the certificate %s (issuer %s)", quote(p.Identity), quote(p.Issuer), quote(sig.Identity), quote(sig.Issuer)))
+		}
+		if p.RekorLogIndex != 0 && p.RekorLogIndex != sig.LogIndex {
+			problems = append(problems, fmt.Sprintf("pointer names Rekor log index %d, the bundle's entry is %d", p.RekorLogIndex, sig.LogIndex))
+		}
+	}
+	if len(problems) > 0 {
+		c.Status, c.Detail = StatusFailed, joinProblems(problems)
+		for _, p := range problems {
+			c.Rows = append(c.Rows, Row{Key: "problem", Value: p})
+		}
+		st.integrityOK = false
+		res.add(c)
+		return
+	}
+	c.Status = StatusPassed
+	c.Detail = "recipe, predicate type and attestedAt match the bundle"
+	if p.Identity != "" && v.mode() == "verify" {
+		c.Detail += "; the signer block matches the certificate and the Rekor entry"
+	}
+	res.add(c)
 }

@@ -430,8 +430,13 @@ func TestInspectTamperCorpus(t *testing.T) {
 			editUnsignedStatement(t, f, func(st map[string]any) { st["_type"] = "https://in-toto.io/Statement/v0.1" })
 		}, want: verify.CheckStatement, detail: "v0.1"},
 		{name: "unsigned statement with unknown predicateType", tamper: func(t *testing.T, f map[string][]byte) {
+			editUnsignedStatement(t, f, func(st map[string]any) { st["predicateType"] = "https://aicr.run/recipe-evidence/v4" })
+		}, want: verify.CheckStatement, detail: "recipe-evidence/v4"},
+		// AICR's v2 type is known (format §11), but a predicate of this
+		// format's shape is not AICR's v2 predicate (no imageCount, no profile).
+		{name: "unsigned statement relabelled as AICR's v2", tamper: func(t *testing.T, f map[string][]byte) {
 			editUnsignedStatement(t, f, func(st map[string]any) { st["predicateType"] = "https://aicr.run/recipe-evidence/v2" })
-		}, want: verify.CheckStatement, detail: "recipe-evidence/v2"},
+		}, want: verify.CheckSchema, detail: "imageCount"},
 		{name: "unsigned statement with predicate schemaVersion 2.0.0", tamper: func(t *testing.T, f map[string][]byte) {
 			editUnsignedStatement(t, f, func(st map[string]any) { predicateOf(st)["schemaVersion"] = "2.0.0" })
 		}, want: verify.CheckSchema, detail: "2.0.0"},

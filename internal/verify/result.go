@@ -118,9 +118,12 @@ type RecipeInfo struct {
 
 // ArchiveInfo summarises the archive that was read.
 type ArchiveInfo struct {
-	Files           int   `json:"files"`
-	Bytes           int64 `json:"bytes"`
-	CompressedBytes int64 `json:"compressedBytes"`
+	// Form is how the bundle was given: "tar.gz" (the format's archive) or
+	// "directory" (an unpacked bundle, as AICR writes it); see internal/source.
+	Form            string `json:"form,omitempty"`
+	Files           int    `json:"files"`
+	Bytes           int64  `json:"bytes"`
+	CompressedBytes int64  `json:"compressedBytes"`
 }
 
 // PhaseInfo is the count of outcomes of one validation phase.
@@ -135,7 +138,9 @@ type PhaseInfo struct {
 
 // PredicateInfo carries the predicate facts a reader wants at a glance.
 type PredicateInfo struct {
-	Type          string `json:"type"`
+	Type string `json:"type"`
+	// Dialect is the predicate's shape: "format-v1" or "aicr" (format §11).
+	Dialect       string `json:"dialect,omitempty"`
 	SchemaVersion string `json:"schemaVersion"`
 	AICRVersion   string `json:"aicrVersion"`
 	// Source says where the Statement was read from: the DSSE payload of the
@@ -170,6 +175,14 @@ type SignatureInfo struct {
 	Source string `json:"source,omitempty"`
 	// Allowed says whether the signer policy trusts this signer.
 	Allowed bool `json:"allowed"`
+	// SCTIgnored is true when the certificate's SCT was not required
+	// (--insecure-ignore-sct, a Sigstore instance without a CT log).
+	SCTIgnored bool `json:"sctIgnored,omitempty"`
+	// Artifact is the OCI artifact the signed subject names (AICR's subject
+	// form, "<registry>/<repository>:<tag>@sha256:<hex>"); ArtifactPulled says
+	// whether its digest was compared with a manifest pulled from a registry.
+	Artifact       string `json:"artifact,omitempty"`
+	ArtifactPulled bool   `json:"artifactPulled,omitempty"`
 }
 
 func (r *Result) add(c Check) {

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -24,8 +23,17 @@ import (
 // check; it still needs the log entry and the signed time, and the identity
 // check then refuses it (evidence must be signed keyless).
 func SignatureOptions(sb *bundle.Bundle) []sgverify.VerifierOption {
+	return signatureOptions(sb, false)
+}
+
+// signatureOptions are SignatureOptions; ignoreSCT drops the SCT requirement
+// (--insecure-ignore-sct, for a Sigstore instance without a CT log).
+func signatureOptions(sb *bundle.Bundle, ignoreSCT bool) []sgverify.VerifierOption {
 	opts := []sgverify.VerifierOption{sgverify.WithTransparencyLog(1), sgverify.WithObserverTimestamps(1)}
 	if vc, err := sb.VerificationContent(); err == nil && vc.PublicKey() != nil {
+		return opts
+	}
+	if ignoreSCT {
 		return opts
 	}
 	return append(opts, sgverify.WithSignedCertificateTimestamps(1))
@@ -35,7 +43,11 @@ func SignatureOptions(sb *bundle.Bundle) []sgverify.VerifierOption {
 // over an artifact (or artifact digest) with the production options and no
 // identity policy, and returns sigstore-go's result with its errors explained.
 func VerifySigstoreBundle(sb *bundle.Bundle, artifact sgverify.ArtifactPolicyOption, tm root.TrustedMaterial) (*sgverify.VerificationResult, error) {
-	v, err := sgverify.NewVerifier(tm, SignatureOptions(sb)...)
+	return verifySigstoreBundle(sb, artifact, tm, false)
+}
+
+func verifySigstoreBundle(sb *bundle.Bundle, artifact sgverify.ArtifactPolicyOption, tm root.TrustedMaterial, ignoreSCT bool) (*sgverify.VerificationResult, error) {
+	v, err := sgverify.NewVerifier(tm, signatureOptions(sb, ignoreSCT)...)
 	if err != nil {
 		return nil, fmt.Errorf("verifier: %w", err)
 	}
@@ -75,12 +87,12 @@ func parseSigstoreBundle(b []byte) (*protobundle.Bundle, error) {
 	return &pb, nil
 }
 
-// verifySignature checks the Sigstore bundle against the trusted material, with
-// the artifact digest computed from the bundle's own recipe.yaml bytes. Identity
-// is checked separately against the signer policy.
-func verifySignature(sb *bundle.Bundle, recipe []byte, tm root.TrustedMaterial) (*sgverify.VerificationResult, error) {
-	sum := sha256.Sum256(recipe)
-	return VerifySigstoreBundle(sb, sgverify.WithArtifactDigest("sha256", sum[:]), tm)
+// verifySignature checks the Sigstore bundle against the trusted material over
+// the artifact digest the signed subject must carry (the sha256 of the bundle's
+// own recipe.yaml, or for AICR's OCI subject form the OCI manifest digest).
+// Identity is checked separately against the signer policy.
+func verifySignature(sb *bundle.Bundle, artifactDigest []byte, tm root.TrustedMaterial, ignoreSCT bool) (*sgverify.VerificationResult, error) {
+	return verifySigstoreBundle(sb, sgverify.WithArtifactDigest("sha256", artifactDigest), tm, ignoreSCT)
 }
 
 // explainSignatureError turns sigstore-go's terse errors into messages that say
@@ -113,11 +125,11 @@ func explainSignatureError(err error, sb *bundle.Bundle, tm root.TrustedMaterial
 	case strings.Contains(msg, "threshold not met for verified signed & log entry integrated timestamps"):
 		return errors.New("no trusted signing time: the bundle has neither a valid Rekor signed entry timestamp nor a valid RFC 3161 timestamp from the trusted root")
 	case strings.Contains(msg, "SCT"):
-		return fmt.Errorf("the certificate carries no valid SCT from a CT log of the trusted root (%s)", oneLine(msg))
+		return fmt.Errorf("no SCT: the certificate carries no valid SCT from a CT log of the trusted root (%s); for a Sigstore instance without a CT log, pass --insecure-ignore-sct", oneLine(msg))
 	case strings.Contains(msg, "calculated root") || strings.Contains(msg, "inclusion proof"):
 		return errors.New("the Rekor inclusion proof does not verify: the log entry, its proof hashes or its checkpoint were altered")
 	case strings.Contains(msg, "provided artifact digest does not match any digest in statement"):
-		return errors.New("the signed Statement's subject is not the sha256 of the bundle's recipe.yaml")
+		return errors.New("the signed Statement's subject is not the artifact: not the sha256 of the bundle's recipe.yaml (or, for an OCI artifact, not the manifest pulled)")
 	}
 	return errors.New(oneLine(msg))
 }
