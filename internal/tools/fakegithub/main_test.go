@@ -84,7 +84,7 @@ func exercise(t *testing.T, url string) {
 	if b, err := c.Blob(ctx, repo, list.Files[0].BlobSHA, 0); err != nil || string(b) != "gpu: h100\n" {
 		t.Fatalf("blob %q, %v", b, err)
 	}
-	if _, action, err := c.UpsertStickyComment(ctx, repo, 7, "<!-- m -->", "report <!-- m -->", "github-actions[bot]"); err != nil || action != github.CommentCreated {
+	if _, action, err := c.UpsertStickyComment(ctx, repo, 7, "<!-- m -->", "<!-- m -->\nreport", "github-actions[bot]"); err != nil || action != github.CommentCreated {
 		t.Fatalf("upsert %s, %v", action, err)
 	}
 }
@@ -96,7 +96,7 @@ func checkState(t *testing.T, raw []byte) {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		t.Fatalf("state %q: %v", raw, err)
 	}
-	if len(st.Comments) != 2 || st.Comments[1].Body != "report <!-- m -->" || st.Comments[1].User.Login != "github-actions[bot]" || st.Comments[0].User.Login != "alice" {
+	if len(st.Comments) != 2 || st.Comments[1].Body != "<!-- m -->\nreport" || st.Comments[1].User.Login != "github-actions[bot]" || st.Comments[0].User.Login != "alice" {
 		t.Errorf("comments %+v", st.Comments)
 	}
 	if st.Calls[githubtest.EndpointCreateComment] != 1 || st.Calls[githubtest.EndpointListFiles] != 1 || st.Total != 4 {
