@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -122,7 +121,7 @@ func (o *verifyOptions) buildPolicy() (*policy.Policy, error) {
 	}
 	p := flags
 	if o.policyFile != "" {
-		b, err := readSmallFile(o.policyFile, policy.MaxPolicyBytes)
+		b, err := source.ReadSmall(o.policyFile, policy.MaxPolicyBytes)
 		if err != nil {
 			return nil, argError("--policy", o.policyFile, err)
 		}
@@ -180,7 +179,7 @@ func runVerify(ctx context.Context, args []string, stdio IO) int {
 	}
 	var recipe []byte
 	if o.recipe != "" {
-		if recipe, err = readSmallFile(o.recipe, 1<<20); err != nil {
+		if recipe, err = source.ReadSmall(o.recipe, 1<<20); err != nil {
 			return usage(argError("--recipe", o.recipe, err))
 		}
 	}
@@ -204,19 +203,3 @@ func verifySource(ctx context.Context, v *verify.Verifier, mode, arg string, opt
 	return source.Verify(ctx, v, src, opts), nil
 }
 
-// readSmallFile reads a regular file of at most limit bytes.
-func readSmallFile(path string, limit int64) ([]byte, error) {
-	f, err := openRegular(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
-	}
-	return b, nil
-}

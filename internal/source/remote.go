@@ -93,7 +93,7 @@ func (s *Source) pull(ctx context.Context, ref oci.Reference, opts oci.Options, 
 // error. Otherwise Load pulls the artifact the pointer pins, by digest,
 // under the pointer's tag, and Pointer returns the pointer's claims.
 func OpenPointer(arg string, opts RemoteOptions) (*Source, error) {
-	b, err := readSmall(arg, pointer.MaxBytes)
+	b, err := ReadSmall(arg, pointer.MaxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -117,8 +117,10 @@ func looksLikeBundle(dir string) bool {
 	return false
 }
 
-// readSmall reads a regular file of at most limit bytes (no symlink, FIFO or device).
-func readSmall(path string, limit int64) ([]byte, error) {
+// ReadSmall reads a regular file of at most limit bytes (no symlink, FIFO or
+// device): the one bounded reader of small input files (pointers, a policy, a
+// recipe given on the command line).
+func ReadSmall(path string, limit int64) ([]byte, error) {
 	f, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
