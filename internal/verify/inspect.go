@@ -152,13 +152,17 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader, opts Options) *Resul
 	v.checkFingerprint(res, st)
 	v.checkFreshness(res, st)
 	if res.Verdict == VerdictPassed {
-		if res.Mode == "inspect" {
-			res.Summary = "every check inspect runs passed; the signature was not checked"
-		} else {
-			res.Summary = "signature, signer, integrity, schema and evidence verified; every phase passed and the criteria matched"
-		}
+		res.Summary = passedSummary(res.Mode)
 	}
 	return res
+}
+
+// passedSummary is the summary of a passed result in mode.
+func passedSummary(mode string) string {
+	if mode == "inspect" {
+		return "every check inspect runs passed; the signature was not checked"
+	}
+	return "signature, signer, integrity, schema and evidence verified; every phase passed and the criteria matched"
 }
 
 var titles = map[string]string{
