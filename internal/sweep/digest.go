@@ -1,0 +1,38 @@
+package sweep
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
+
+	"github.com/aicr/verify-evidence/internal/schema"
+)
+
+// TrustRootDigest is the sha256 of the trusted root's JSON, as sigstore-go
+// writes it (the same root fetched through TUF or read from a file digests the
+// same).
+func TrustRootDigest(tr *root.TrustedRoot) (string, error) {
+	if tr == nil {
+		return "", nil
+	}
+	b, err := tr.MarshalJSON()
+	if err != nil {
+		return "", fmt.Errorf("trusted root: %w", err)
+	}
+	return schema.SHA256Prefixed(b), nil
+}
+
+// PolicyDigest is the sha256 of what the verifier's judgement depends on
+// besides the trust root: the policy file's bytes and the options given
+// beside it (command-line pins, allow-any-signer, require-full-coverage),
+// as JSON.
+func PolicyDigest(policyFile []byte, options any) string {
+	h := sha256.New()
+	opt, _ := json.Marshal(options)
+	fmt.Fprintf(h, "%d:", len(policyFile))
+	h.Write(policyFile)
+	h.Write(opt)
+	return fmt.Sprintf("sha256:%x", h.Sum(nil))
+}
