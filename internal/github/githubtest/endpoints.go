@@ -23,6 +23,7 @@ func Endpoints() []string {
 		EndpointGetPR, EndpointListFiles, EndpointGetBlob, EndpointGetTree,
 		EndpointListComments, EndpointCreateComment, EndpointGetComment,
 		EndpointUpdateComment, EndpointGetUser, EndpointPRsForCommit,
+		EndpointListIssues, EndpointCreateIssue, EndpointUpdateIssue, // issues.go
 	}
 }
 

@@ -159,6 +159,7 @@ type Fake struct {
 	repos         map[string]*repoState
 	blobs         map[string][]byte // shared by the fork network
 	comments      []*commentState
+	issues        []*issueState // issues.go
 	nextID        int64
 	nextCommentID int64
 	faults        []*Fault
@@ -194,6 +195,9 @@ func NewHandler(opts ...Option) *Fake {
 		EndpointUpdateComment: f.updateComment,
 		EndpointGetUser:       f.getUser,
 		EndpointPRsForCommit:  f.prsForCommit,
+	}
+	for e, h := range f.issueHandlers() { // issues.go
+		f.handlers[e] = h
 	}
 	return f
 }
