@@ -74,6 +74,9 @@ func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
 	r := &Runner{In: in, GH: gh, Repo: repo, RunURL: runURL,
 		Log:      func(f string, args ...any) { a.Infof("%s", Neutralize(fmt.Sprintf(f, args...))) },
 		ReadFile: workspaceReader(gctx.Workspace)}
+	if in.Mode == ModeSweep { // sweep.go: no pull request, the whole checkout
+		return r.Sweep(ctx, a, gctx.Workspace)
+	}
 	target, err := r.target(ctx, gctx.EventName, gctx.Event)
 	if errors.Is(err, errNoPR) {
 		a.Noticef("%s", Neutralize(err.Error()))

@@ -1,13 +1,13 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -43,23 +43,6 @@ func (o *sweepOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.jsonOut, "json", "", "also write the JSON report to `FILE`")
 	fs.StringVar(&o.markdownOut, "markdown", "", "also write the Markdown report to `FILE`")
 	fs.StringVar(&o.pageDir, "page", "", "write the status page (index.html, report.json, badges/) to `DIR`")
-}
-
-// sweepVersion is the verifier version that keys the cache: the release, and
-// the commit it was built from when the build knows it.
-func sweepVersion(stdio IO) string {
-	v := stdio.Version
-	if v == "" {
-		v = defaultVersion
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				v += "+" + s.Value
-			}
-		}
-	}
-	return v
 }
 
 func runSweep(ctx context.Context, args []string, stdio IO) int {
@@ -131,7 +114,7 @@ func (o *sweepOptions) sweepConfig(ctx context.Context, checkoutDir string, stdi
 		Root:            checkoutDir,
 		Layout:          diff.Config{RecipeGlobs: o.recipePaths, EvidenceDir: o.evidenceDir},
 		Verify:          verify.Config{Policy: pol, MaxAge: o.maxAge.d, RequireFullCoverage: o.fullCoverage || pol.RequiresFullCoverage()},
-		VerifierVersion: sweepVersion(stdio),
+		VerifierVersion: sweep.VerifierVersion(cmp.Or(stdio.Version, defaultVersion)),
 		Concurrency:     o.concurrency,
 		CacheDir:        o.cacheDir,
 		PolicyDigest: sweep.PolicyDigest(policyFile, struct {

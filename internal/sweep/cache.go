@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/aicr/verify-evidence/internal/strictjson"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -67,7 +66,7 @@ func (c *cache) get(k CacheKey) (*cacheEntry, bool) {
 		return nil, false
 	}
 	var e cacheEntry
-	if err := strictjson.Unmarshal(b, &e); err != nil || e.Key != k || e.Result == nil {
+	if err := decodeStrict(b, &e); err != nil || e.Key != k || e.Result == nil {
 		return nil, false
 	}
 	return &e, true

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 
@@ -35,4 +36,22 @@ func PolicyDigest(policyFile []byte, options any) string {
 	h.Write(policyFile)
 	h.Write(opt)
 	return fmt.Sprintf("sha256:%x", h.Sum(nil))
+}
+
+// VerifierVersion is the verifier version that keys the cache: release (""
+// for the main module's version as built) and the commit the binary was
+// built from, when the build recorded it.
+func VerifierVersion(release string) string {
+	bi, ok := debug.ReadBuildInfo()
+	if release == "" && ok {
+		release = bi.Main.Version
+	}
+	if ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				release += "+" + s.Value
+			}
+		}
+	}
+	return release
 }

@@ -87,6 +87,12 @@ type Recipe struct {
 	Checks []verify.Check `json:"checks,omitempty"`
 	// Cached: the verification came from the cache (only freshness was recomputed).
 	Cached bool `json:"cached,omitempty"`
+	// VerdictSince is when the recipe's verdict (or "no evidence") was first
+	// seen, as far as the previous reports go, and Change why it changed
+	// then (e.g. "trust root changed"). A sweep without a previous report
+	// sets VerdictSince to its own time and no Change.
+	VerdictSince *time.Time `json:"verdictSince,omitempty"`
+	Change       string     `json:"change,omitempty"`
 }
 
 // Signer is one signer of a recipe's evidence.

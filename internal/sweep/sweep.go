@@ -51,6 +51,9 @@ type Config struct {
 	CacheDir string
 	// Now is the time the sweep judges freshness at (zero: time.Now).
 	Now time.Time
+	// Previous is the last sweep's report (nil: none): each recipe's
+	// VerdictSince and Change are tracked from it.
+	Previous *Report
 }
 
 // Run sweeps the checkout. The error is for a checkout that cannot be
@@ -129,6 +132,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return rep.Recipes[i].BundlePath < rep.Recipes[j].BundlePath
 	})
 	rep.Cache = Cache{Hits: s.hits, Misses: s.misses}
+	track(rep, cfg.Previous)
 	rep.tally()
 	return rep, nil
 }
