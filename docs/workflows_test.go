@@ -47,6 +47,7 @@ func workflowFiles(t *testing.T) []string {
 	for _, want := range []string{
 		".github/workflows/ci.yml", ".github/workflows/self-test.yml",
 		"docs/workflows/same-repo.yml", "docs/workflows/fork-stage1.yml", "docs/workflows/fork-stage2.yml",
+		"docs/workflows/sweep.yml",
 	} {
 		if !slices.Contains(files, filepath.Join(repoRoot, want)) {
 			t.Errorf("workflow %s is missing", want)
@@ -278,7 +279,7 @@ func actionInputs(t *testing.T) map[string]bool {
 var inputValues = map[string][]string{
 	"fail-on": {"invalid", "failing", "missing", "never"},
 	"comment": {"auto", "always", "never"},
-	"mode":    {"verify", "comment"},
+	"mode":    {"verify", "comment", "sweep"},
 }
 
 func TestWorkflowsUseDeclaredInputs(t *testing.T) {
