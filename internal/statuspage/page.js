@@ -30,27 +30,38 @@
     (data.maxAgeDays ? ", maximum age " + data.maxAgeDays + " days." : ", no maximum age.");
 
   const columns = [
-    { title: "Recipe", key: (r) => r.name, cell: (r) => { const b = el("button", r.name, "link"); b.addEventListener("click", () => { location.hash = "r=" + encodeURIComponent(r.name); }); return b; } },
+    { title: "Recipe", key: (r) => r.name, cell: (r) => { const b = el("button", r.name, "link"); b.addEventListener("click", () => { setParam("r", r.name); detail(); }); return b; } },
     { title: "Verdict", key: (r) => rank[word(r)] ?? 9, cell: (r) => el("span", word(r), "badge v-" + word(r).replace(" ", "-")) },
     { title: "Signers", key: (r) => signers(r), cell: (r) => el("span", signers(r)) },
     { title: "Independent signers", key: (r) => r.independentSigners, cell: (r) => el("span", r.independentSigners) },
-    { title: "Attested", key: (r) => r.attestedAt || "", cell: (r) => el("span", r.attestedAt ? r.attestedAt.slice(0, 10) + " (" + r.ageDays + " days ago)" : "—") },
+    { title: "Attested", key: (r) => r.attestedAt || "", cell: (r) => el("span", r.attestedAt ? r.attestedAt.slice(0, 10) + " (" + Math.floor((now - Date.parse(r.attestedAt)) / day) + " days ago)" : "—") },
     { title: "Expires", key: (r) => { const d = daysLeft(r); return d === null ? Infinity : d; }, cell: (r) => { const d = daysLeft(r); return el("span", countdown(r), d !== null && d <= 30 ? "soon" : ""); } },
     { title: "Phases", key: (r) => phases(r), cell: (r) => el("span", phases(r)) },
   ];
-  let sortCol = 1, sortDir = 1;
+  // The view is in the URL's fragment, so a filtered view or a recipe can be
+  // linked: #q=TEXT&v=VERDICT&s=COLUMN&d=-1&r=RECIPE.
+  const params = () => new URLSearchParams(location.hash.slice(1));
+  const setParam = (k, v) => {
+    const p = params();
+    if (v === "" || v === null) p.delete(k); else p.set(k, v);
+    history.replaceState(null, "", "#" + p.toString());
+  };
+  const start = params();
+  let sortCol = Math.min(Math.max(parseInt(start.get("s") || "1", 10) || 0, 0), 6), sortDir = start.get("d") === "-1" ? -1 : 1;
   const head = document.querySelector("#recipes thead tr");
   columns.forEach((c, i) => {
     const th = el("th");
     const b = el("button", c.title, "sort");
-    b.addEventListener("click", () => { sortDir = sortCol === i ? -sortDir : 1; sortCol = i; render(); });
+    b.addEventListener("click", () => { sortDir = sortCol === i ? -sortDir : 1; sortCol = i; setParam("s", String(i)); setParam("d", sortDir < 0 ? "-1" : ""); render(); });
     th.appendChild(b);
     head.appendChild(th);
   });
   const filter = document.getElementById("filter");
   const verdictFilter = document.getElementById("verdict");
-  filter.addEventListener("input", render);
-  verdictFilter.addEventListener("change", render);
+  filter.value = start.get("q") || "";
+  verdictFilter.value = start.get("v") || "";
+  filter.addEventListener("input", () => { setParam("q", filter.value); render(); });
+  verdictFilter.addEventListener("change", () => { setParam("v", verdictFilter.value); render(); });
 
   function render() {
     const q = filter.value.toLowerCase();
@@ -73,9 +84,7 @@
   function detail() {
     const box = document.getElementById("detail");
     box.replaceChildren();
-    const m = /^#r=(.*)$/.exec(location.hash);
-    let name = null;
-    try { name = m ? decodeURIComponent(m[1]) : null; } catch (e) { name = null; }
+    const name = params().get("r");
     const r = recipes.find((x) => x.name === name);
     if (!r) { box.hidden = true; return; }
     box.hidden = false;
@@ -115,7 +124,7 @@
       box.appendChild(t);
     }
     const close = el("button", "Close", "link");
-    close.addEventListener("click", () => { history.replaceState(null, "", location.pathname); detail(); });
+    close.addEventListener("click", () => { setParam("r", ""); detail(); });
     box.appendChild(close);
   }
   window.addEventListener("hashchange", detail);
