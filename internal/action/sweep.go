@@ -51,6 +51,9 @@ func (r *Runner) Sweep(ctx context.Context, a *githubactions.Action, workspace s
 	if err != nil {
 		return fail("input sweep-dir: " + err.Error())
 	}
+	if err := checkSweepDir(dir); err != nil {
+		return fail("input sweep-dir: " + err.Error())
+	}
 	cfg, err := r.sweepConfig(ctx, workspace)
 	if err != nil {
 		return fail(err.Error())
@@ -187,4 +190,27 @@ func workspacePath(workspace, p string) (string, error) {
 		return "", errors.New("empty")
 	}
 	return filepath.Join(workspace, p), nil
+}
+
+// checkSweepDir refuses a sweep folder (or its cache, page and report) that
+// is a symbolic link or another kind of file than expected: the sweep writes
+// there, and the checkout must not be able to redirect those writes.
+func checkSweepDir(dir string) error {
+	for _, p := range []struct {
+		path string
+		dir  bool
+	}{{dir, true}, {filepath.Join(dir, "cache"), true}, {filepath.Join(dir, "page"), true},
+		{filepath.Join(dir, "page", statuspage.BadgeDir), true}, {filepath.Join(dir, statuspage.ReportFile), false}} {
+		fi, err := os.Lstat(p.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if (p.dir && !fi.IsDir()) || (!p.dir && !fi.Mode().IsRegular()) {
+			return fmt.Errorf("%s is a %s, not a plain %s", p.path, fi.Mode().Type(), map[bool]string{true: "folder", false: "file"}[p.dir])
+		}
+	}
+	return nil
 }

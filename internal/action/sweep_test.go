@@ -148,3 +148,22 @@ func TestSweepModeKeepsIssue(t *testing.T) {
 		t.Errorf("issue after a clean sweep: %+v", is)
 	}
 }
+
+// The sweep folder is written to: a checkout that makes it a link elsewhere
+// is refused before anything is written.
+func TestSweepModeRefusesLinkedSweepDir(t *testing.T) {
+	srv := newServer(t)
+	srv.AddRepo(e2eRepo, false)
+	ws := sweeptest.Checkout(t, false)
+	elsewhere := t.TempDir()
+	if err := os.Symlink(elsewhere, filepath.Join(ws, ".verify-evidence-sweep")); err != nil {
+		t.Fatal(err)
+	}
+	r := runSweepMode(t, srv, ws, nil)
+	if r.code != 3 || !strings.Contains(r.stdout, "input sweep-dir") {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 || len(srv.Issues(e2eRepo)) != 0 {
+		t.Errorf("wrote through the link: %v", entries)
+	}
+}
