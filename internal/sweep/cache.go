@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/aicr/verify-evidence/internal/comment"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -41,7 +42,14 @@ type cacheEntry struct {
 	// CanonicalRecipe is the bundle's canonical recipe.yaml, for the recipe
 	// cross-check (verify.Result does not carry it in JSON).
 	CanonicalRecipe []byte `json:"canonicalRecipe,omitempty"`
+	// CrossChecks are outcomes of the cross-check with a resolved recipe
+	// (diff.KindResolved), by the sha256 of the recipe file: a pure function
+	// of the bundle's recipe and that file.
+	CrossChecks map[string]*comment.RecipeMatch `json:"crossChecks,omitempty"`
 }
+
+// maxCachedCrossChecks bounds the cross-checks kept per entry.
+const maxCachedCrossChecks = 8
 
 // cache is a folder of verifications by content. It must only be written by
 // trusted runs (the workflow's cache is scoped to the default branch); what

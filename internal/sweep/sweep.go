@@ -166,7 +166,15 @@ func (s *sweeper) item(ctx context.Context, it diff.Item, planMu *sync.Mutex) Re
 		recipeBytes = b
 		row.RecipeDigest = schema.SHA256Prefixed(b)
 	}
-	res, canon, err := s.verifyBundle(ctx, it.BundlePath, &row)
+	v, err := s.verifyBundle(ctx, it.BundlePath, &row, false)
+	if err == nil && v.cached && !v.reusableCrossCheck(row.RecipeDigest) {
+		if _, rerr := v.recipe(); rerr != nil {
+			// A cache entry that does not hold together costs time, never
+			// a verdict: verify again.
+			row.Cached = false
+			v, err = s.verifyBundle(ctx, it.BundlePath, &row, true)
+		}
+	}
 	if err != nil {
 		row.Outcome, row.Detail = comment.OutcomeUnreadable, err.Error()
 		row.Verdict = verify.VerdictError
@@ -176,7 +184,7 @@ func (s *sweeper) item(ctx context.Context, it diff.Item, planMu *sync.Mutex) Re
 		}
 		return row
 	}
-	res = verify.Refresh(res, s.now, s.maxAge)
+	res := verify.Refresh(v.res, s.now, s.maxAge)
 	row.Verdict, row.Detail = res.Verdict, res.Summary
 	if res.Recipe != nil && res.Recipe.Name != "" {
 		if err := s.plan.CheckBundleRecipe(it, res.Recipe.Name); err != nil {
@@ -187,7 +195,7 @@ func (s *sweeper) item(ctx context.Context, it diff.Item, planMu *sync.Mutex) Re
 		row.Verdict, row.Detail = verify.VerdictInvalid, "the bundle names no recipe"
 	}
 	if recipeBytes != nil {
-		m, err := s.crossCheck(ctx, it, recipeBytes, canon, planMu)
+		m, err := s.crossCheck(ctx, it, recipeBytes, row.RecipeDigest, v, planMu)
 		if err != nil {
 			row.Match = &comment.RecipeMatch{Kind: "error", Summary: err.Error()}
 			row.Verdict = row.Verdict.Worse(verify.VerdictError)
@@ -202,42 +210,76 @@ func (s *sweeper) item(ctx context.Context, it diff.Item, planMu *sync.Mutex) Re
 			}
 		}
 	}
+	if v.entry != nil && v.dirty {
+		_ = s.cache.put(v.entry) // a cache that cannot be written costs time, never a verdict
+	}
 	fillFacts(&row, res, s.now, s.maxAge)
 	return row
 }
 
 var errLFS = errors.New("the bundle is a Git LFS pointer, not a bundle: commit the archive itself")
 
+// verification is a bundle's verification, fresh or from the cache.
+type verification struct {
+	res *verify.Result
+	// canon is the bundle's canonical recipe; from the cache it is read
+	// (recipe) only when a cross-check needs it.
+	canon *schema.CanonicalRecipe
+	// entry is what the cache holds or will hold (nil: not cacheable);
+	// dirty: it must be written.
+	entry  *cacheEntry
+	dirty  bool
+	cached bool
+}
+
+// reusableCrossCheck reports whether the entry holds a resolved cross-check
+// with the recipe file of that digest (then the recipe is not needed).
+func (v *verification) reusableCrossCheck(recipeDigest string) bool {
+	if v.entry == nil {
+		return false
+	}
+	m, ok := v.entry.CrossChecks[recipeDigest]
+	return ok && m != nil && m.Kind == string(diff.KindResolved)
+}
+
+// recipe returns the bundle's canonical recipe; for a cached verification
+// it is re-read from the entry and must be the one its result names.
+func (v *verification) recipe() (*schema.CanonicalRecipe, error) {
+	if v.canon != nil || !v.cached {
+		return v.canon, nil
+	}
+	c, err := cachedRecipe(v.entry)
+	v.canon = c
+	return c, err
+}
+
 // verifyBundle returns the verification of the bundle at p, from the cache
 // when its content was verified under the same trust root, policy and
-// verifier version, and the bundle's canonical recipe.
-func (s *sweeper) verifyBundle(ctx context.Context, p string, row *Recipe) (*verify.Result, *schema.CanonicalRecipe, error) {
+// verifier version.
+func (s *sweeper) verifyBundle(ctx context.Context, p string, row *Recipe, fresh bool) (*verification, error) {
 	if size, _ := s.co.Size(p); size > MaxBundleBytes {
-		return nil, nil, &tooLargeError{path: p, limit: MaxBundleBytes}
+		return nil, &tooLargeError{path: p, limit: MaxBundleBytes}
 	}
 	digest, lfs, err := s.digest(p)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if lfs {
-		return nil, nil, errLFS
+		return nil, errLFS
 	}
 	row.BundleDigest = digest
 	key := CacheKey{BundleDigest: digest, TrustRootDigest: s.cfg.TrustRootDigest, PolicyDigest: s.cfg.PolicyDigest, VerifierVersion: s.cfg.VerifierVersion}
-	if s.cacheable {
+	if s.cacheable && !fresh {
 		if e, ok := s.cache.get(key); ok {
-			canon, cerr := cachedRecipe(e)
-			if cerr == nil {
-				s.count(true)
-				row.Cached = true
-				return e.Result, canon, nil
-			}
+			s.count(true)
+			row.Cached = true
+			return &verification{res: e.Result, entry: e, cached: true}, nil
 		}
 	}
 	s.count(false)
 	f, err := s.co.open(p)
 	if err != nil {
-		return nil, nil, fmt.Errorf("could not read the bundle: %w", err)
+		return nil, fmt.Errorf("could not read the bundle: %w", err)
 	}
 	defer f.Close()
 	h := sha256.New()
@@ -245,19 +287,19 @@ func (s *sweeper) verifyBundle(ctx context.Context, p string, row *Recipe) (*ver
 	// The archive reader may stop before the end (trailing data is its to
 	// judge); hash what is left so the digest covers the file verified.
 	if _, err := io.Copy(h, io.LimitReader(f, MaxBundleBytes)); err != nil {
-		return nil, nil, fmt.Errorf("could not read the bundle: %w", err)
+		return nil, fmt.Errorf("could not read the bundle: %w", err)
 	}
 	if got := hexDigest(h); got != digest {
-		return nil, nil, fmt.Errorf("the bundle changed while it was verified (sha256 %s, then %s)", digest, got)
+		return nil, fmt.Errorf("the bundle changed while it was verified (sha256 %s, then %s)", digest, got)
 	}
+	v := &verification{res: res, canon: res.CanonicalRecipe}
 	if s.cacheable && res.Verdict != verify.VerdictError {
-		e := &cacheEntry{Key: key, Result: res}
+		v.entry, v.dirty = &cacheEntry{Key: key, Result: res}, true
 		if res.CanonicalRecipe != nil {
-			e.CanonicalRecipe = res.CanonicalRecipe.Bytes
+			v.entry.CanonicalRecipe = res.CanonicalRecipe.Bytes
 		}
-		_ = s.cache.put(e) // a cache that cannot be written costs time, never a verdict
 	}
-	return res, res.CanonicalRecipe, nil
+	return v, nil
 }
 
 func (s *sweeper) count(hit bool) {
@@ -310,13 +352,27 @@ func cachedRecipe(e *cacheEntry) (*schema.CanonicalRecipe, error) {
 
 // crossCheck compares the checkout's recipe with the bundle's, as the PR
 // check does (diff.Plan.CheckRecipe). The error is a failed read: undecided.
-func (s *sweeper) crossCheck(ctx context.Context, it diff.Item, recipe []byte, canon *schema.CanonicalRecipe, planMu *sync.Mutex) (*comment.RecipeMatch, error) {
+//
+// A resolved recipe's cross-check is a comparison of two canonical digests,
+// a function of the bundle (the cache key) and the recipe file's bytes
+// (recipeDigest) alone: its outcome is kept in the bundle's cache entry and
+// reused while the recipe file is unchanged and none of the files it uses
+// changed. An overlay's cross-check depends on other files and always runs.
+func (s *sweeper) crossCheck(ctx context.Context, it diff.Item, recipe []byte, recipeDigest string, v *verification, planMu *sync.Mutex) (*comment.RecipeMatch, error) {
+	planMu.Lock()
+	defer planMu.Unlock()
+	reusable := len(s.plan.ChangedInputs(it.RecipePath)) == 0
+	if reusable && v.reusableCrossCheck(recipeDigest) {
+		return v.entry.CrossChecks[recipeDigest], nil
+	}
+	canon, err := v.recipe()
+	if err != nil {
+		return nil, fmt.Errorf("cache entry: %w", err)
+	}
 	if canon == nil {
 		return &comment.RecipeMatch{Kind: "unreadable", Summary: "the bundle's recipe.yaml could not be read (see the checks)"}, nil
 	}
-	planMu.Lock()
 	cc, err := s.plan.CheckRecipe(ctx, it.RecipePath, recipe, canon, "")
-	planMu.Unlock()
 	if err != nil {
 		if diff.IsReadError(err) && !diff.IsTooLarge(err) {
 			return nil, err
@@ -326,6 +382,13 @@ func (s *sweeper) crossCheck(ctx context.Context, it diff.Item, recipe []byte, c
 	m := &comment.RecipeMatch{Kind: string(cc.Kind), Match: cc.Match, Summary: cc.Summary}
 	for _, d := range cc.Differences {
 		m.Differences = append(m.Differences, comment.Difference{Path: d.Path, PRSays: d.PRSays, BundleSays: d.BundleSays, SetBy: d.SetBy})
+	}
+	if v.entry != nil && reusable && cc.Kind == diff.KindResolved {
+		if v.entry.CrossChecks == nil || len(v.entry.CrossChecks) >= maxCachedCrossChecks {
+			v.entry.CrossChecks = map[string]*comment.RecipeMatch{}
+		}
+		v.entry.CrossChecks[recipeDigest] = m
+		v.dirty = true
 	}
 	return m, nil
 }

@@ -3,6 +3,8 @@ package sweep_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +207,46 @@ func TestSweepHostileMarkdown(t *testing.T) {
 	}
 	if !strings.Contains(md.String(), "&#60;img src=x onerror=") {
 		t.Errorf("the hostile name is not shown escaped:\n%s", md.String())
+	}
+}
+
+// A cache entry whose recipe does not hold together is verified again, never
+// a verdict; a resolved recipe's cross-check is reused from the entry only
+// for the same recipe file.
+func TestSweepCacheEntryRecipe(t *testing.T) {
+	dir := sweeptest.Checkout(t, false)
+	cfg := sweeptest.Config(t, dir)
+	cfg.CacheDir = t.TempDir()
+	run(t, cfg)
+	entries, _ := os.ReadDir(cfg.CacheDir)
+	if len(entries) != 2 {
+		t.Fatalf("%d cache entries", len(entries))
+	}
+	for _, e := range entries {
+		p := filepath.Join(cfg.CacheDir, e.Name())
+		b, _ := os.ReadFile(p)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if cc, ok := m["crossChecks"].(map[string]any); !ok || len(cc) != 1 {
+			t.Errorf("%s: cross-checks %v", e.Name(), m["crossChecks"])
+		}
+		// Another recipe than the result names, and no cross-check to reuse.
+		delete(m, "crossChecks")
+		m["canonicalRecipe"] = base64.StdEncoding.EncodeToString([]byte("kind: RecipeResult\n"))
+		b, _ = json.Marshal(m)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := run(t, cfg)
+	if rep.Counts.Passed != 1 || rep.Counts.Failing != 1 || rep.Cache.Hits != 2 {
+		t.Fatalf("broken entries: %+v %+v", rep.Counts, rep.Cache)
+	}
+	for _, r := range rep.Recipes {
+		if r.Cached {
+			t.Errorf("%s: a broken entry was used", r.Name)
+		}
 	}
 }
