@@ -75,8 +75,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	n := cfg.Concurrency
+	if n <= 0 {
+		n = DefaultConcurrency
+	}
+	// Hash the bundles while the planner reads the recipes: the cache is
+	// keyed by content, so every bundle is read whatever the cache holds.
+	pre := prehash(ctx, co, cfg.Layout, n)
 	plan, err := diff.NewSweepPlan(ctx, co, cfg.Layout)
 	if err != nil {
+		pre.stop()
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	rep := &Report{
@@ -86,11 +94,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	s := &sweeper{cfg: cfg, v: v, now: now, maxAge: vcfg.MaxAge, co: co, plan: plan, cache: &cache{dir: cfg.CacheDir},
 		cacheable: vcfg.TrustError == nil}
+	s.pre = pre
+	defer pre.stop()
 	rows := make([]Recipe, len(plan.Items))
-	n := cfg.Concurrency
-	if n <= 0 {
-		n = DefaultConcurrency
-	}
 	// Verification runs n at a time; the cross-check with the recipe reuses
 	// what planning read, and a Plan is not safe for concurrent use.
 	sem := make(chan struct{}, n)
@@ -146,6 +152,8 @@ type sweeper struct {
 	plan      *diff.Plan
 	cache     *cache
 	cacheable bool
+
+	pre *prehasher
 
 	mu           sync.Mutex
 	hits, misses int
@@ -260,7 +268,7 @@ func (s *sweeper) verifyBundle(ctx context.Context, p string, row *Recipe, fresh
 	if size, _ := s.co.Size(p); size > MaxBundleBytes {
 		return nil, &tooLargeError{path: p, limit: MaxBundleBytes}
 	}
-	digest, lfs, err := s.digest(p)
+	digest, lfs, err := s.pre.get(p, s.digest)
 	if err != nil {
 		return nil, err
 	}
@@ -313,8 +321,10 @@ func (s *sweeper) count(hit bool) {
 }
 
 // digest hashes the bundle file, and says whether it is a Git LFS pointer.
-func (s *sweeper) digest(p string) (string, bool, error) {
-	f, err := s.co.open(p)
+func (s *sweeper) digest(p string) (string, bool, error) { return digestFile(s.co, p) }
+
+func digestFile(co *checkout, p string) (string, bool, error) {
+	f, err := co.open(p)
 	if err != nil {
 		return "", false, fmt.Errorf("could not read the bundle: %w", err)
 	}
