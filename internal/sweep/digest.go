@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -11,15 +12,25 @@ import (
 	"github.com/aicr/verify-evidence/internal/schema"
 )
 
-// TrustRootDigest is the sha256 of the trusted root's JSON, as sigstore-go
-// writes it (the same root fetched through TUF or read from a file digests the
-// same).
+// TrustRootDigest is the sha256 of the trusted root's JSON as sigstore-go
+// writes it, re-encoded with sorted keys and no spaces: protojson varies its
+// whitespace from build to build on purpose, and the digest must not. The
+// same root fetched through TUF or read from a file digests the same.
 func TrustRootDigest(tr *root.TrustedRoot) (string, error) {
 	if tr == nil {
 		return "", nil
 	}
 	b, err := tr.MarshalJSON()
 	if err != nil {
+		return "", fmt.Errorf("trusted root: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return "", fmt.Errorf("trusted root: %w", err)
+	}
+	if b, err = json.Marshal(v); err != nil {
 		return "", fmt.Errorf("trusted root: %w", err)
 	}
 	return schema.SHA256Prefixed(b), nil
