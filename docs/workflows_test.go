@@ -46,7 +46,7 @@ func workflowFiles(t *testing.T) []string {
 	sort.Strings(files)
 	for _, want := range []string{
 		".github/workflows/ci.yml", ".github/workflows/self-test.yml", ".github/workflows/release.yml",
-		"docs/workflows/stage1-verify.yml", "docs/workflows/stage2-gate.yml",
+		"docs/workflows/stage1-verify.yml", "docs/workflows/stage2-gate.yml", "docs/workflows/sweep.yml",
 	} {
 		if !slices.Contains(files, filepath.Join(repoRoot, want)) {
 			t.Errorf("workflow %s is missing", want)
@@ -278,7 +278,7 @@ func actionInputs(t *testing.T) map[string]bool {
 var inputValues = map[string][]string{
 	"fail-on": {"invalid", "failing", "missing", "never"},
 	"comment": {"auto", "always", "never"},
-	"mode":    {"verify", "comment"},
+	"mode":    {"verify", "comment", "sweep"},
 }
 
 func TestWorkflowsUseDeclaredInputs(t *testing.T) {

@@ -140,9 +140,9 @@ func ParseInputs(get InputGetter) (Inputs, error) {
 		return in, fmt.Errorf("input comment: %q, want auto, always or never", in.Comment)
 	}
 	switch in.Mode {
-	case ModeVerify, ModeComment:
+	case ModeVerify, ModeComment, ModeSweep:
 	default:
-		return in, fmt.Errorf("input mode: %q, want verify or comment", in.Mode)
+		return in, fmt.Errorf("input mode: %q, want verify, comment or sweep", in.Mode)
 	}
 	if in.Token == "" {
 		return in, errors.New("input github-token is empty")

@@ -74,6 +74,18 @@ func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
 	r := &Runner{In: in, GH: gh, Repo: repo, RunURL: runURL,
 		Log:      func(f string, args ...any) { a.Infof("%s", Neutralize(fmt.Sprintf(f, args...))) },
 		ReadFile: workspaceReader(gctx.Workspace)}
+	if in.Mode == ModeSweep { // sweep.go: no pull request, the whole checkout
+		switch gctx.EventName {
+		case "pull_request", "pull_request_target", "workflow_run":
+			// The checkout would be a PR's (or nobody's): the sweep judges
+			// the default branch, on schedule, dispatch or push.
+			return fail(fmt.Sprintf("mode sweep runs on schedule, workflow_dispatch or push, not on %s", gctx.EventName))
+		}
+		return r.Sweep(ctx, a, gctx.Workspace)
+	}
+	if gctx.EventName == "schedule" || gctx.EventName == "workflow_dispatch" {
+		return fail(fmt.Sprintf("mode %s judges a pull request; on %s use mode: sweep", in.Mode, gctx.EventName))
+	}
 	target, err := r.target(ctx, gctx.EventName, gctx.Event)
 	switch {
 	case errors.Is(err, errNoPR), errors.Is(err, errStale):

@@ -77,6 +77,8 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 		return runVerify(ctx, args[1:], stdio)
 	case "action":
 		return runAction(ctx, args[1:], stdio)
+	case "sweep":
+		return runSweep(ctx, args[1:], stdio)
 	case "version", "--version":
 		v := stdio.Version
 		if v == "" {

@@ -311,22 +311,28 @@ func (v *Verifier) checkFreshness(res *Result, st *state) {
 		res.add(c)
 		return
 	}
+	ageCheck(&c, at, st.signedAt, now, v.cfg.MaxAge)
+	res.add(c)
+}
+
+// ageCheck decides the age part of the freshness check: attestedAt at, seen at
+// now, against maxAge (0: no limit). signedAt is the verified signing time,
+// zero when the signature was not checked. Verify and Refresh share it.
+func ageCheck(c *Check, at, signedAt, now time.Time, maxAge time.Duration) {
 	age := now.Sub(at)
-	if v.cfg.MaxAge > 0 && age > v.cfg.MaxAge {
+	if maxAge > 0 && age > maxAge {
 		c.Status, c.Verdict = StatusFailed, VerdictFailing
-		c.Detail = fmt.Sprintf("attested %s, %s ago: older than the maximum age %s (--max-age); re-run the validation", at.Format(time.RFC3339), roundDays(age), roundDays(v.cfg.MaxAge))
-		res.add(c)
+		c.Detail = fmt.Sprintf("attested %s, %s ago: older than the maximum age %s (--max-age); re-run the validation", at.Format(time.RFC3339), roundDays(age), roundDays(maxAge))
 		return
 	}
-	c.Status = StatusPassed
+	c.Status, c.Verdict = StatusPassed, VerdictInvalid
 	c.Detail = fmt.Sprintf("attested %s (%s ago)", at.Format(time.RFC3339), roundDays(age))
-	if !st.signedAt.IsZero() {
+	if !signedAt.IsZero() {
 		c.Detail += ", not after the signed time"
 	}
-	if v.cfg.MaxAge > 0 {
-		c.Detail += fmt.Sprintf(", within the maximum age %s", roundDays(v.cfg.MaxAge))
+	if maxAge > 0 {
+		c.Detail += fmt.Sprintf(", within the maximum age %s", roundDays(maxAge))
 	}
-	res.add(c)
 }
 
 func joinProblems(p []string) string {

@@ -225,13 +225,17 @@ func (v *Verifier) VerifyFrom(ctx context.Context, load Loader, opts Options) *R
 		v.checkPointer(res, st, opts.Pointer)
 	}
 	if res.Verdict == VerdictPassed {
-		if res.Mode == "inspect" {
-			res.Summary = "every check inspect runs passed; the signature was not checked"
-		} else {
-			res.Summary = "signature, signer, integrity, schema and evidence verified; every phase passed and the criteria matched"
-		}
+		res.Summary = passedSummary(res.Mode)
 	}
 	return res
+}
+
+// passedSummary is the summary of a passed result in mode.
+func passedSummary(mode string) string {
+	if mode == "inspect" {
+		return "every check inspect runs passed; the signature was not checked"
+	}
+	return "signature, signer, integrity, schema and evidence verified; every phase passed and the criteria matched"
 }
 
 var titles = map[string]string{

@@ -28,6 +28,7 @@ func Endpoints() []string {
 		EndpointListComments, EndpointCreateComment, EndpointGetComment,
 		EndpointUpdateComment, EndpointGetUser, EndpointPRsForCommit,
 		EndpointGetRepo, EndpointListPulls, EndpointCreateStatus, EndpointGetRef,
+		EndpointListIssues, EndpointCreateIssue, EndpointUpdateIssue, // issues.go
 	}
 }
 

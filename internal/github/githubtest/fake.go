@@ -160,6 +160,7 @@ type Fake struct {
 	blobs         map[string][]byte // shared by the fork network
 	comments      []*commentState
 	statuses      []*CommitStatus
+	issues        []*issueState // issues.go
 	nextID        int64
 	nextCommentID int64
 	faults        []*Fault
@@ -199,6 +200,9 @@ func NewHandler(opts ...Option) *Fake {
 		EndpointListPulls:     f.listPulls,
 		EndpointCreateStatus:  f.createStatus,
 		EndpointGetRef:        f.getRef,
+	}
+	for e, h := range f.issueHandlers() { // issues.go
+		f.handlers[e] = h
 	}
 	return f
 }

@@ -1,0 +1,115 @@
+package sweep
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/aicr/verify-evidence/internal/comment"
+	"github.com/aicr/verify-evidence/internal/verify"
+)
+
+// MaxCacheEntryBytes bounds one cache entry read back.
+const MaxCacheEntryBytes = 4 << 20
+
+// CacheKey is what a cached verification depends on: the bundle's bytes, the
+// trust root, the signer policy (and the verifier options it sets) and the
+// verifier's version. Time is not in it: only freshness depends on time, and
+// it is recomputed from the cached result (verify.Refresh).
+type CacheKey struct {
+	BundleDigest    string `json:"bundleDigest"`
+	TrustRootDigest string `json:"trustRootDigest"`
+	PolicyDigest    string `json:"policyDigest"`
+	VerifierVersion string `json:"verifierVersion"`
+}
+
+// name is the entry's file name: the hex sha256 of the key's JSON.
+func (k CacheKey) name() string {
+	b, _ := json.Marshal(k)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]) + ".json"
+}
+
+// cacheEntry is one cached verification.
+type cacheEntry struct {
+	Key    CacheKey       `json:"key"`
+	Result *verify.Result `json:"result"`
+	// CanonicalRecipe is the bundle's canonical recipe.yaml, for the recipe
+	// cross-check (verify.Result does not carry it in JSON).
+	CanonicalRecipe []byte `json:"canonicalRecipe,omitempty"`
+	// CrossChecks are outcomes of the cross-check with a resolved recipe
+	// (diff.KindResolved), by the sha256 of the recipe file: a pure function
+	// of the bundle's recipe and that file.
+	CrossChecks map[string]*comment.RecipeMatch `json:"crossChecks,omitempty"`
+}
+
+// maxCachedCrossChecks bounds the cross-checks kept per entry.
+const maxCachedCrossChecks = 8
+
+// cache is a folder of verifications by content. It must only be written by
+// trusted runs (the workflow's cache is scoped to the default branch); what
+// is read back is still parsed strictly and bounded, and an entry whose key
+// is not the one asked for is a miss.
+type cache struct{ dir string }
+
+func (c *cache) get(k CacheKey) (*cacheEntry, bool) {
+	if c == nil || c.dir == "" {
+		return nil, false
+	}
+	f, err := os.OpenFile(filepath.Join(c.dir, k.name()), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, false
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxCacheEntryBytes+1))
+	if err != nil || len(b) > MaxCacheEntryBytes {
+		return nil, false
+	}
+	var e cacheEntry
+	if err := decodeStrict(b, &e); err != nil || e.Key != k || e.Result == nil {
+		return nil, false
+	}
+	return &e, true
+}
+
+// put stores an entry (written to a temporary file, then renamed, so a
+// concurrent or interrupted sweep never leaves half an entry).
+func (c *cache) put(e *cacheEntry) error {
+	if c == nil || c.dir == "" {
+		return nil
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if len(b) > MaxCacheEntryBytes {
+		return nil // not worth keeping; verified again next time
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(c.dir, ".entry-*")
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	_, werr := tmp.Write(b)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), filepath.Join(c.dir, e.Key.name()))
+	}
+	if werr != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("cache: %w", werr)
+	}
+	return nil
+}

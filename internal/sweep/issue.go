@@ -1,0 +1,94 @@
+package sweep
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aicr/verify-evidence/internal/comment"
+	"github.com/aicr/verify-evidence/internal/verify"
+)
+
+// Issue is the one issue the scheduled sweep keeps up to date.
+const (
+	IssueTitle  = "Evidence status"
+	IssueMarker = "<!-- verify-evidence:evidence-status -->"
+	// maxIssueRows bounds each list of the issue (GitHub's body limit is
+	// 65,536 characters); the rest is on the status page.
+	maxIssueRows = 100
+)
+
+// IssueBody is the body of the "Evidence status" issue for a report, and
+// whether the issue should be open: evidence that is invalid, failing or
+// undecided (since when, and what changed then), evidence that expires
+// within 30 days, and recipes without evidence. It holds dates, never
+// ages or countdowns, so the same state gives the same body and the issue
+// is not edited when nothing changed. pageURL links the status page ("":
+// none).
+func IssueBody(rep *Report, pageURL string) (string, bool) {
+	var bad, expiring, missing []*Recipe
+	for i := range rep.Recipes {
+		r := &rep.Recipes[i]
+		switch {
+		case r.Outcome == comment.OutcomeMissing:
+			missing = append(missing, r)
+		case r.Verdict != verify.VerdictPassed:
+			bad = append(bad, r)
+		case r.Expiring(rep.GeneratedAt):
+			expiring = append(expiring, r)
+		}
+	}
+	var b strings.Builder
+	b.WriteString(IssueMarker + "\n")
+	open := len(bad)+len(expiring)+len(missing) > 0
+	if !open {
+		fmt.Fprintf(&b, "All %d recipes have evidence that passes, none expiring within %d days. This issue reopens when that changes.\n", len(rep.Recipes), int(ExpiringWithin.Hours()/24))
+	} else {
+		fmt.Fprintf(&b, "The scheduled sweep of recipe evidence found what needs a maintainer (%d recipes swept", len(rep.Recipes))
+		if rep.MaxAgeDays > 0 {
+			fmt.Fprintf(&b, "; evidence expires %d days after it was attested", rep.MaxAgeDays)
+		}
+		b.WriteString("). This issue is kept up to date and closes itself when everything is fine.\n")
+	}
+	if pageURL != "" {
+		fmt.Fprintf(&b, "\nStatus page: %s\n", comment.Link(pageURL, pageURL))
+	}
+	section(&b, "Invalid, failing or undecided", "| Recipe | Verdict | Since | What changed then | Why |\n|---|---|---|---|---|\n", bad, func(r *Recipe) string {
+		return fmt.Sprintf("| %s | %s %s | %s | %s | %s |", comment.Code(r.Name), verdictIcon(r), VerdictWord(r), dateOf(r.VerdictSince), orDash(comment.Text(r.Change)), comment.Text(r.Detail))
+	})
+	section(&b, fmt.Sprintf("Expiring within %d days", int(ExpiringWithin.Hours()/24)), "| Recipe | Attested | Expires |\n|---|---|---|\n", expiring, func(r *Recipe) string {
+		return fmt.Sprintf("| %s | %s | %s |", comment.Code(r.Name), dateOf(r.AttestedAt), dateOf(r.ExpiresAt))
+	})
+	section(&b, "Without evidence", "| Recipe | Expected bundle |\n|---|---|\n", missing, func(r *Recipe) string {
+		return fmt.Sprintf("| %s | %s |", comment.Code(r.Name), comment.Code(r.BundlePath))
+	})
+	return b.String(), open
+}
+
+func section(b *strings.Builder, title, head string, rows []*Recipe, line func(*Recipe) string) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n### %s (%d)\n\n%s", title, len(rows), head)
+	for i, r := range rows {
+		if i == maxIssueRows {
+			fmt.Fprintf(b, "\nand %d more: see the status page.\n", len(rows)-maxIssueRows)
+			return
+		}
+		b.WriteString(line(r) + "\n")
+	}
+}
+
+func dateOf(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

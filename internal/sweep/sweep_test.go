@@ -1,0 +1,252 @@
+package sweep_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aicr/verify-evidence/internal/comment"
+	"github.com/aicr/verify-evidence/internal/sweep"
+	"github.com/aicr/verify-evidence/internal/sweep/sweeptest"
+	"github.com/aicr/verify-evidence/internal/verify"
+)
+
+func run(t *testing.T, cfg sweep.Config) *sweep.Report {
+	t.Helper()
+	rep, err := sweep.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func byName(t *testing.T, rep *sweep.Report, name string) sweep.Recipe {
+	t.Helper()
+	for _, r := range rep.Recipes {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no recipe %q in the report: %+v", name, rep.Recipes)
+	return sweep.Recipe{}
+}
+
+// The examples pass with what a maintainer needs to know about them; a recipe
+// without a bundle is listed as without evidence.
+func TestSweepExamples(t *testing.T) {
+	dir := sweeptest.Checkout(t, false)
+	rep := run(t, sweeptest.Config(t, dir))
+	// The second example is genuine evidence of a failed test: failing.
+	want := sweep.Counts{Recipes: 3, Passed: 1, Failing: 1, Missing: 1}
+	if rep.Counts != want {
+		t.Fatalf("counts %+v, want %+v", rep.Counts, want)
+	}
+	for i, name := range sweeptest.Examples {
+		r := byName(t, rep, name)
+		if want := []verify.Verdict{verify.VerdictPassed, verify.VerdictFailing}[i]; r.Verdict != want || r.Outcome != comment.OutcomeVerified {
+			t.Errorf("%s: %s %s: %s", name, r.Outcome, r.Verdict, r.Detail)
+		}
+		if len(r.Signers) != 1 || r.Signers[0].Class != "community" || r.Signers[0].Label != "acme-gpu-lab" || !r.Signers[0].Allowed || r.IndependentSigners != 1 {
+			t.Errorf("%s: signers %+v, independent %d", name, r.Signers, r.IndependentSigners)
+		}
+		if r.AttestedAt == nil || r.ExpiresAt == nil || !r.ExpiresAt.Equal(r.AttestedAt.Add(365*24*time.Hour)) {
+			t.Errorf("%s: attested %v, expires %v", name, r.AttestedAt, r.ExpiresAt)
+		} else if wantLeft := int(r.ExpiresAt.Sub(sweeptest.Now).Hours() / 24); *r.DaysLeft != wantLeft || *r.AgeDays != int(sweeptest.Now.Sub(*r.AttestedAt).Hours()/24) {
+			t.Errorf("%s: days left %d (want %d), age %d", name, *r.DaysLeft, wantLeft, *r.AgeDays)
+		}
+		if r.Fingerprint == nil || r.Fingerprint.Status != verify.StatusPassed || len(r.Fingerprint.Rows) == 0 {
+			t.Errorf("%s: fingerprint %+v", name, r.Fingerprint)
+		}
+		if len(r.Phases) != 3 || len(r.Coverage) == 0 || r.Match == nil || !r.Match.Match {
+			t.Errorf("%s: phases %+v coverage %+v match %+v", name, r.Phases, r.Coverage, r.Match)
+		}
+		if !strings.HasPrefix(r.BundleDigest, "sha256:") || !strings.HasPrefix(r.RecipeDigest, "sha256:") {
+			t.Errorf("%s: digests %q %q", name, r.BundleDigest, r.RecipeDigest)
+		}
+	}
+	m := byName(t, rep, "b200-gke-cos-training")
+	if m.Outcome != comment.OutcomeMissing || m.Verdict != "" {
+		t.Errorf("recipe without a bundle: %+v", m)
+	}
+}
+
+// With a cache, a second sweep verifies nothing again and reports the same;
+// time still passes (freshness is recomputed); a new policy or trust root
+// or verifier version verifies again.
+func TestSweepCache(t *testing.T) {
+	dir := sweeptest.Checkout(t, false)
+	cfg := sweeptest.Config(t, dir)
+	cfg.CacheDir = t.TempDir()
+	first := run(t, cfg)
+	if first.Counts.Passed != 1 || first.Counts.Failing != 1 {
+		t.Fatalf("first sweep: %+v", first.Counts)
+	}
+	if first.Cache != (sweep.Cache{Misses: 2}) {
+		t.Fatalf("first sweep: cache %+v", first.Cache)
+	}
+	second := run(t, cfg)
+	if second.Cache != (sweep.Cache{Hits: 2}) {
+		t.Fatalf("second sweep: cache %+v", second.Cache)
+	}
+	for i := range first.Recipes {
+		a, b := first.Recipes[i], second.Recipes[i]
+		b.Cached = false
+		var ja, jb bytes.Buffer
+		_ = sweep.WriteJSON(&ja, &sweep.Report{Recipes: []sweep.Recipe{a}})
+		_ = sweep.WriteJSON(&jb, &sweep.Report{Recipes: []sweep.Recipe{b}})
+		if ja.String() != jb.String() {
+			t.Errorf("%s: cached result differs:\n%s\n%s", a.Name, ja.String(), jb.String())
+		}
+	}
+	// A year and a half later: the cache still answers, and the evidence is stale.
+	later := cfg
+	later.Now = sweeptest.Now.AddDate(1, 6, 0)
+	old := run(t, later)
+	if old.Cache.Hits != 2 || old.Counts.Failing != 2 {
+		t.Fatalf("later sweep: cache %+v counts %+v", old.Cache, old.Counts)
+	}
+	r := byName(t, old, sweeptest.Examples[0])
+	if !strings.Contains(r.Detail, "older than the maximum age") || *r.DaysLeft >= 0 {
+		t.Errorf("stale evidence: %s (days left %d)", r.Detail, *r.DaysLeft)
+	}
+	for _, change := range []func(*sweep.Config){
+		func(c *sweep.Config) { c.PolicyDigest = "sha256:other" },
+		func(c *sweep.Config) { c.TrustRootDigest = "sha256:other" },
+		func(c *sweep.Config) { c.VerifierVersion = "v2" },
+	} {
+		c := cfg
+		change(&c)
+		if got := run(t, c).Cache; got != (sweep.Cache{Misses: 2}) {
+			t.Errorf("changed key: cache %+v, want every bundle verified again", got)
+		}
+	}
+	// A corrupt or foreign cache entry is a miss, never a verdict.
+	entries, _ := os.ReadDir(cfg.CacheDir)
+	for _, e := range entries {
+		if err := os.WriteFile(filepath.Join(cfg.CacheDir, e.Name()), []byte(`{"key":{},"result":{"verdict":"passed"}}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := run(t, cfg); got.Cache.Hits != 0 || got.Counts.Passed != 1 {
+		t.Errorf("corrupt cache: %+v %+v", got.Cache, got.Counts)
+	}
+}
+
+// A recipe changed after its evidence was made fails the cross-check, also
+// when the bundle's verification comes from the cache.
+func TestSweepRecipeChanged(t *testing.T) {
+	dir := sweeptest.Checkout(t, false)
+	cfg := sweeptest.Config(t, dir)
+	cfg.CacheDir = t.TempDir()
+	run(t, cfg)
+	p := filepath.Join(dir, "recipes", sweeptest.Examples[0]+".yaml")
+	b, _ := os.ReadFile(p)
+	if err := os.WriteFile(p, bytes.Replace(b, []byte("nodes: 0"), []byte("nodes: 8"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, cfg)
+	r := byName(t, rep, sweeptest.Examples[0])
+	if r.Verdict != verify.VerdictInvalid || r.Match == nil || r.Match.Match || !r.Cached {
+		t.Errorf("changed recipe: %s %s (match %+v, cached %v)", r.Verdict, r.Detail, r.Match, r.Cached)
+	}
+}
+
+// Symbolic links are not followed: a linked bundle is no bundle, a linked
+// folder is not entered.
+func TestSweepIgnoresSymlinks(t *testing.T) {
+	dir := sweeptest.Checkout(t, false)
+	outside := t.TempDir()
+	name := sweeptest.Examples[0]
+	bundle := filepath.Join(dir, "recipes", "evidence", name, "evidence-bundle.tar.gz")
+	if err := os.Rename(bundle, filepath.Join(outside, "b.tar.gz")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "b.tar.gz"), bundle); err != nil {
+		t.Fatal(err)
+	}
+	sweeptest.Write(t, outside, "linked.yaml", []byte("kind: RecipeResult\n"))
+	if err := os.Symlink(outside, filepath.Join(dir, "recipes", "linked")); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, sweeptest.Config(t, dir))
+	if r := byName(t, rep, name); r.Outcome != comment.OutcomeMissing {
+		t.Errorf("symlinked bundle: %+v", r)
+	}
+	for _, r := range rep.Recipes {
+		if strings.Contains(r.RecipePath, "linked") {
+			t.Errorf("a recipe behind a linked folder was read: %+v", r)
+		}
+	}
+}
+
+// Hostile names and contents reach the Markdown report only escaped, and
+// the bundles that carry them are invalid, never passed.
+func TestSweepHostileMarkdown(t *testing.T) {
+	dir := sweeptest.Checkout(t, true)
+	rep := run(t, sweeptest.Config(t, dir))
+	if rep.Counts.Invalid != 2 || rep.Counts.Passed != 1 {
+		t.Fatalf("counts %+v: %+v", rep.Counts, rep.Recipes)
+	}
+	if r := byName(t, rep, sweeptest.HostileDir); r.Outcome != comment.OutcomeOrphan {
+		t.Errorf("hostile folder: %+v", r)
+	}
+	var md bytes.Buffer
+	if err := sweep.WriteMarkdown(&md, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<img", "<script"} {
+		if strings.Contains(md.String(), bad) {
+			t.Errorf("Markdown report carries %q unescaped:\n%s", bad, md.String())
+		}
+	}
+	if !strings.Contains(md.String(), "&#60;img src=x onerror=") {
+		t.Errorf("the hostile name is not shown escaped:\n%s", md.String())
+	}
+}
+
+// A cache entry whose recipe does not hold together is verified again, never
+// a verdict; a resolved recipe's cross-check is reused from the entry only
+// for the same recipe file.
+func TestSweepCacheEntryRecipe(t *testing.T) {
+	dir := sweeptest.Checkout(t, false)
+	cfg := sweeptest.Config(t, dir)
+	cfg.CacheDir = t.TempDir()
+	run(t, cfg)
+	entries, _ := os.ReadDir(cfg.CacheDir)
+	if len(entries) != 2 {
+		t.Fatalf("%d cache entries", len(entries))
+	}
+	for _, e := range entries {
+		p := filepath.Join(cfg.CacheDir, e.Name())
+		b, _ := os.ReadFile(p)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if cc, ok := m["crossChecks"].(map[string]any); !ok || len(cc) != 1 {
+			t.Errorf("%s: cross-checks %v", e.Name(), m["crossChecks"])
+		}
+		// Another recipe than the result names, and no cross-check to reuse.
+		delete(m, "crossChecks")
+		m["canonicalRecipe"] = base64.StdEncoding.EncodeToString([]byte("kind: RecipeResult\n"))
+		b, _ = json.Marshal(m)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := run(t, cfg)
+	if rep.Counts.Passed != 1 || rep.Counts.Failing != 1 || rep.Cache.Hits != 2 {
+		t.Fatalf("broken entries: %+v %+v", rep.Counts, rep.Cache)
+	}
+	for _, r := range rep.Recipes {
+		if r.Cached {
+			t.Errorf("%s: a broken entry was used", r.Name)
+		}
+	}
+}
