@@ -222,10 +222,12 @@ func TestStatusPageInChromium(t *testing.T) {
 	}
 
 	shots := os.Getenv("VERIFY_EVIDENCE_ARTIFACTS")
-	if shots == "" {
-		if shots, err = os.MkdirTemp("", "statuspage-"); err != nil {
+	if shots != "" {
+		if err := os.MkdirAll(shots, 0o755); err != nil {
 			t.Fatal(err)
 		}
+	} else if shots, err = os.MkdirTemp("", "statuspage-"); err != nil {
+		t.Fatal(err)
 	}
 	png := filepath.Join(shots, "statuspage.png")
 	chromium(t, "--screenshot="+png, page+"#r=h100-eks-ubuntu-training")
