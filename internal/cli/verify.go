@@ -202,4 +202,3 @@ func verifySource(ctx context.Context, v *verify.Verifier, mode, arg string, opt
 	defer src.Close()
 	return source.Verify(ctx, v, src, opts), nil
 }
-
