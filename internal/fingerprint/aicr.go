@@ -441,3 +441,37 @@ func HasAICRLabels(snapshotYAML []byte) bool {
 	_, ok := s.aicrSubtype(typeNodeTopology, aicrLabelSubtype)
 	return ok
 }
+
+// AICRVerdictFingerprint is the fingerprint a verdict uses when a claim is
+// judged under AICR's rules: AICR's recomputation (which reads AICR's
+// snapshot shape), except that every dimension the current rules read from
+// the same snapshot with a definite value keeps that value. The current
+// rules' consistency (zero GPU nodes is no accelerator; the GPU model and the
+// node labels must agree) therefore holds whichever rules the claim was made
+// with: a snapshot cannot pass by adding AICR-shaped readings.
+func AICRVerdictFingerprint(current, aicr schema.Fingerprint) schema.Fingerprint {
+	out := aicr
+	dim := func(cur, a **schema.Dimension) {
+		c := *cur
+		// Definite: a value, or no value with a reason (no-gpu-nodes).
+		definite := c != nil && c.Value != "unknown" && (c.Value != "" || c.Note != "")
+		if definite && (*a == nil || (*a).Value != c.Value || (*a).Note != c.Note) {
+			*a = c
+		}
+	}
+	dim(&current.Service, &out.Service)
+	dim(&current.Accelerator, &out.Accelerator)
+	dim(&current.GPUModel, &out.GPUModel)
+	dim(&current.K8sVersion, &out.K8sVersion)
+	dim(&current.Region, &out.Region)
+	if current.OS != nil && current.OS.Value != "" && current.OS.Value != "unknown" && (out.OS == nil || out.OS.Value != current.OS.Value) {
+		out.OS = current.OS
+	}
+	if current.NodeCount != nil && (out.NodeCount == nil || out.NodeCount.Value != current.NodeCount.Value) {
+		out.NodeCount = current.NodeCount
+	}
+	if current.GPUNodeCount != nil && (out.GPUNodeCount == nil || out.GPUNodeCount.Value != current.GPUNodeCount.Value) {
+		out.GPUNodeCount = current.GPUNodeCount
+	}
+	return out
+}

@@ -238,9 +238,11 @@ func (v *Verifier) checkFingerprint(res *Result, st *state) {
 			j := fingerprint.JudgeAICRClaim(st.predicate.Fingerprint, st.predicate.CriteriaMatch, afp, fingerprint.AICR.Match(crit, afp))
 			if st.dialect == schema.DialectAICR || len(j.Contradictions) == 0 {
 				problems, notes = j.Contradictions, j.Notes
-				// What the evidence shows is AICR's recomputation; the pass
-				// rules are this format's.
-				fp, match = afp, fingerprint.Current.Match(crit, afp)
+				// What the evidence shows is AICR's recomputation where the
+				// current rules read nothing definite; the pass rules are
+				// this format's.
+				fp = fingerprint.AICRVerdictFingerprint(fp, afp)
+				match = fingerprint.Current.Match(crit, fp)
 				c.Rows = append(c.Rows, Row{Key: "claim", Value: "judged under AICR's fingerprint and match rules (format §11); the verdict uses this format's pass rules"})
 			}
 		}

@@ -459,6 +459,20 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 			return
 		}
 	}
+	if dialect == schema.DialectAICR && st.recipe != nil {
+		// AICR names a recipe by its metadata.name, else by its criteria
+		// (schema.AICRRecipeName): the name is bound to the recipe, so
+		// evidence of one recipe cannot be shown as another's.
+		want, err := schema.AICRRecipeName(st.recipe)
+		if err != nil {
+			fail(fmt.Errorf("recipe.yaml: the recipe's name: %w", err))
+			return
+		}
+		if p.Recipe.Name != want {
+			fail(fmt.Errorf("predicate recipe.name %q is not the name of the bundle's recipe (%q by AICR's rule: metadata.name, else the criteria)", p.Recipe.Name, want))
+			return
+		}
+	}
 	st.predicate, st.dialect = p, dialect
 	at, _ := time.Parse(time.RFC3339, p.AttestedAt)
 	res.AttestedAt = &at
