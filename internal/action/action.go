@@ -90,6 +90,9 @@ type Runner struct {
 	// ReadFile reads a workspace file (resolved-recipes-dir).
 	ReadFile func(path string, limit int64) ([]byte, error)
 
+	// Version is the binary's release ("" when unknown).
+	Version string
+
 	// settings is the tip of the default branch, where the policy and the
 	// pinned trusted root are read (loaded on first use).
 	settings *headTree

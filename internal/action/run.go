@@ -40,7 +40,9 @@ type NewGitHub func(token, apiURL string) (GitHub, error)
 
 // Main runs the action with the runner's environment through a. It returns the
 // process exit code.
-func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
+// version is the binary's release (-X main.version), which keys the sweep's
+// cache: a new release never serves an older one's cached verdicts.
+func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub, version string) int {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(SoftMemoryLimit)
 	}
@@ -71,7 +73,7 @@ func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub) int {
 	if gctx.ServerURL != "" && gctx.RunID != 0 {
 		runURL = fmt.Sprintf("%s/%s/actions/runs/%d", strings.TrimRight(gctx.ServerURL, "/"), gctx.Repository, gctx.RunID)
 	}
-	r := &Runner{In: in, GH: gh, Repo: repo, RunURL: runURL,
+	r := &Runner{In: in, GH: gh, Repo: repo, RunURL: runURL, Version: version,
 		Log:      func(f string, args ...any) { a.Infof("%s", Neutralize(fmt.Sprintf(f, args...))) },
 		ReadFile: workspaceReader(gctx.Workspace)}
 	if in.Mode == ModeSweep { // sweep.go: no pull request, the whole checkout

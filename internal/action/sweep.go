@@ -140,7 +140,7 @@ func (r *Runner) sweepConfig(ctx context.Context, workspace string) (sweep.Confi
 		Root:            workspace,
 		Layout:          diff.Config{RecipeGlobs: r.In.RecipePaths, EvidenceDir: r.In.EvidenceDir, PolicyPath: r.In.Policy},
 		Verify:          verify.Config{MaxAge: r.In.MaxAge},
-		VerifierVersion: sweep.VerifierVersion(""),
+		VerifierVersion: sweep.VerifierVersion(r.Version),
 	}
 	pol, err := policy.FromPins(r.In.Pins())
 	if err != nil {

@@ -39,5 +39,5 @@ func runAction(ctx context.Context, args []string, stdio IO) int {
 	}
 	return action.Main(ctx, a, func(token, apiURL string) (action.GitHub, error) {
 		return github.New(github.Options{Token: token, BaseURL: apiURL, UserAgent: "aicr-verify-evidence"})
-	})
+	}, stdio.Version)
 }

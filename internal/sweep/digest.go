@@ -51,15 +51,20 @@ func PolicyDigest(policyFile []byte, options any) string {
 
 // VerifierVersion is the verifier version that keys the cache: release (""
 // for the main module's version as built) and the commit the binary was
-// built from, when the build recorded it.
+// built from, when the build recorded it. It is "" when neither is known (a
+// "(devel)" build without VCS data): the sweep then caches nothing, since
+// two different builds would share entries.
 func VerifierVersion(release string) string {
 	bi, ok := debug.ReadBuildInfo()
-	if release == "" && ok {
+	if release == "" && ok && bi.Main.Version != "(devel)" {
 		release = bi.Main.Version
 	}
 	if ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" {
+				if release == "" {
+					release = "(devel)"
+				}
 				release += "+" + s.Value
 			}
 		}

@@ -92,7 +92,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		TrustRootDigest: cfg.TrustRootDigest, PolicyDigest: cfg.PolicyDigest,
 		MaxAgeDays: int(vcfg.MaxAge / (24 * time.Hour)),
 	}
-	s := &sweeper{cfg: cfg, v: v, now: now, maxAge: vcfg.MaxAge, co: co, plan: plan, cache: &cache{dir: cfg.CacheDir},
+	s := &sweeper{cfg: cfg, v: v, now: now, maxAge: vcfg.MaxAge, co: co, plan: plan, cache: &cache{dir: cacheDir(cfg)},
 		cacheable: vcfg.TrustError == nil}
 	s.pre = pre
 	defer pre.stop()
@@ -439,4 +439,13 @@ func independentSigners(signers []Signer) int {
 		}
 	}
 	return len(seen)
+}
+
+// cacheDir is where verifications are cached: none without a known verifier
+// version (see VerifierVersion).
+func cacheDir(cfg Config) string {
+	if cfg.VerifierVersion == "" {
+		return ""
+	}
+	return cfg.CacheDir
 }
