@@ -122,7 +122,13 @@ type Options struct {
 	HTTPClient *http.Client
 	// Bounds; zero means the defaults above.
 	MaxManifestBytes, MaxLayerBytes, MaxBundleBytes int64
+	// Timeout bounds the whole pull (a registry that trickles bytes cannot
+	// hold a job until it is killed); zero means DefaultPullTimeout.
+	Timeout time.Duration
 }
+
+// DefaultPullTimeout bounds one pull: manifest, layer, referrers, bundles.
+const DefaultPullTimeout = 10 * time.Minute
 
 // Artifact is what Pull fetched and checked.
 type Artifact struct {
@@ -131,9 +137,14 @@ type Artifact struct {
 	// Manifest is the artifact manifest's bytes; Layer the summary bundle
 	// (tar+gzip) it holds.
 	Manifest, Layer []byte
-	// Attestation is the Sigstore bundle of the one signature referrer, or
-	// nil when the artifact has no signature referrer (unsigned).
-	Attestation []byte
+	// Attestation is the Sigstore bundle of the first signature referrer
+	// (by referrer manifest digest), or nil when the artifact has none
+	// (unsigned); Attestations are those of every signature referrer, in
+	// that order: anyone who may push to the repository can add referrers,
+	// so the verifier tries each and a referrer that does not verify does
+	// not count.
+	Attestation  []byte
+	Attestations [][]byte
 	// SignatureManifest is the referrer manifest's digest ("" when unsigned).
 	SignatureManifest string
 }
@@ -180,6 +191,12 @@ func Pull(ctx context.Context, ref Reference, opts Options) (*Artifact, error) {
 	if ref.Digest == "" && !opts.AllowUnpinnedTag {
 		return nil, fmt.Errorf("OCI reference %s has a tag but no digest: tags move; pin it (@sha256:…) or pass --allow-unpinned-tag", ref)
 	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultPullTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	maxManifest := orDefault(opts.MaxManifestBytes, DefaultMaxManifestBytes)
 	repo, err := remote.NewRepository(ref.Registry + "/" + ref.Repository)
 	if err != nil {
@@ -229,25 +246,30 @@ func Pull(ctx context.Context, ref Reference, opts Options) (*Artifact, error) {
 	if out.Layer, err = readAll(lrc, layer, maxLayer, "layer"); err != nil {
 		return nil, err
 	}
-	sig, err := signatureReferrer(ctx, repo, desc, maxManifest)
+	sig, err := signatureReferrers(ctx, repo, desc, maxManifest)
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: signature referrer: %w", ref, err)
 	}
-	if sig == nil {
+	if len(sig) == 0 {
 		return out, nil // no referrer: unsigned
 	}
-	out.SignatureManifest = sig.manifest.String()
+	out.SignatureManifest = sig[0].manifest.String()
 	maxBundle := orDefault(opts.MaxBundleBytes, DefaultMaxBundleBytes)
-	if sig.layer.Size > maxBundle {
-		return nil, invalid("pull %s: Sigstore bundle is %d bytes, over the limit of %d", ref, sig.layer.Size, maxBundle)
+	for _, s := range sig {
+		if s.layer.Size > maxBundle {
+			return nil, invalid("pull %s: Sigstore bundle is %d bytes, over the limit of %d", ref, s.layer.Size, maxBundle)
+		}
+		brc, err := repo.Blobs().Fetch(ctx, s.layer)
+		if err != nil {
+			return nil, fmt.Errorf("pull %s: Sigstore bundle %s: %w", ref, s.layer.Digest, err)
+		}
+		b, err := readAll(brc, s.layer, maxBundle, "Sigstore bundle")
+		if err != nil {
+			return nil, err
+		}
+		out.Attestations = append(out.Attestations, b)
 	}
-	brc, err := repo.Blobs().Fetch(ctx, sig.layer)
-	if err != nil {
-		return nil, fmt.Errorf("pull %s: Sigstore bundle %s: %w", ref, sig.layer.Digest, err)
-	}
-	if out.Attestation, err = readAll(brc, sig.layer, maxBundle, "Sigstore bundle"); err != nil {
-		return nil, err
-	}
+	out.Attestation = out.Attestations[0]
 	return out, nil
 }
 
@@ -280,8 +302,12 @@ func readAll(rc io.ReadCloser, desc ocispec.Descriptor, max int64, what string) 
 	}
 	b, err := content.ReadAll(io.LimitReader(rc, max+1), desc)
 	switch {
-	case errors.Is(err, content.ErrMismatchedDigest), errors.Is(err, content.ErrTrailingData), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, content.ErrMismatchedDigest), errors.Is(err, content.ErrTrailingData):
 		return nil, invalid("%s %s: the registry's content is not the one its digest names: %v", what, desc.Digest, err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// Fewer bytes than the descriptor's size: the transfer broke off,
+		// nothing was shown to differ (could not decide, not invalid).
+		return nil, fmt.Errorf("%s %s: the registry sent fewer bytes than its size (%d): %w", what, desc.Digest, desc.Size, err)
 	case err != nil:
 		return nil, fmt.Errorf("%s %s: %w", what, desc.Digest, err)
 	}
@@ -307,8 +333,9 @@ func checkArtifactManifest(b []byte, desc ocispec.Descriptor) (ocispec.Descripto
 		return ocispec.Descriptor{}, invalid("artifact manifest %s: %v", desc.Digest, err)
 	}
 	switch {
-	case m.SchemaVersion != 2 || m.MediaType != ocispec.MediaTypeImageManifest || desc.MediaType != ocispec.MediaTypeImageManifest:
-		return ocispec.Descriptor{}, invalid("artifact %s is not an OCI image manifest (media type %q)", desc.Digest, desc.MediaType)
+	case m.SchemaVersion != 2 || m.MediaType != ocispec.MediaTypeImageManifest:
+		// The digest-checked body decides, not the response's Content-Type.
+		return ocispec.Descriptor{}, invalid("artifact %s is not an OCI image manifest (media type %q)", desc.Digest, m.MediaType)
 	case m.ArtifactType != ArtifactTypeEvidence:
 		return ocispec.Descriptor{}, invalid("artifact %s has artifactType %q, want %s", desc.Digest, m.ArtifactType, ArtifactTypeEvidence)
 	case len(m.Layers) != 1 || m.Layers[0].MediaType != MediaTypeEvidenceLayer:
@@ -323,11 +350,13 @@ type referrer struct {
 	layer    ocispec.Descriptor
 }
 
-// signatureReferrer lists the referrers of subject (the referrers API, or
-// the tag schema when the registry has none) and returns the one whose own
-// manifest is a Sigstore bundle artifact with subject as its subject: nil
-// when there is none; an error when listing fails or there are several.
-func signatureReferrer(ctx context.Context, repo *remote.Repository, subject ocispec.Descriptor, maxManifest int64) (*referrer, error) {
+// signatureReferrers lists the referrers of subject (the referrers API, or
+// the tag schema when the registry has none) and returns those whose own
+// manifest is a Sigstore bundle artifact with subject as its subject and one
+// Sigstore bundle layer, by manifest digest: none when there are none (a
+// referrer of another shape is skipped: anyone who may push can add one); an
+// error when listing or fetching fails.
+func signatureReferrers(ctx context.Context, repo *remote.Repository, subject ocispec.Descriptor, maxManifest int64) ([]referrer, error) {
 	var listed []ocispec.Descriptor
 	err := repo.Referrers(ctx, subject, "", func(page []ocispec.Descriptor) error {
 		listed = append(listed, page...)
@@ -355,29 +384,25 @@ func signatureReferrer(ctx context.Context, repo *remote.Repository, subject oci
 		}
 		var m manifestDoc
 		if err := strictjson.Unmarshal(b, &m); err != nil {
-			return nil, invalid("referrer manifest %s: %v", d.Digest, err)
+			continue // not a manifest this package reads: not a signature
 		}
 		// The registry's listing is not trusted: the manifest's own fields decide.
 		if m.ArtifactType != MediaTypeSigstore || m.Subject == nil || m.Subject.Digest != subject.Digest {
 			continue
 		}
 		if len(m.Layers) != 1 || m.Layers[0].MediaType != MediaTypeSigstore {
-			return nil, invalid("signature referrer %s does not hold exactly one %s layer", d.Digest, MediaTypeSigstore)
+			continue
 		}
 		found = append(found, referrer{manifest: d.Digest, layer: m.Layers[0]})
 	}
-	switch len(found) {
-	case 0:
-		return nil, nil
-	case 1:
-		return &found[0], nil
+	if len(found) > maxSignatureReferrers {
+		return nil, fmt.Errorf("%d signature referrers, more than the %d this verifier tries", len(found), maxSignatureReferrers)
 	}
-	names := make([]string, len(found))
-	for i, f := range found {
-		names[i] = f.manifest.String()
-	}
-	return nil, fmt.Errorf("%d signature referrers (%s); verify each by its digest", len(found), strings.Join(names, ", "))
+	return found, nil
 }
+
+// maxSignatureReferrers bounds the signature referrers fetched and tried.
+const maxSignatureReferrers = 8
 
 // HexDigest returns the bare hex of a "sha256:<hex>" digest, or "" if it is not one.
 func HexDigest(d string) string {

@@ -52,9 +52,10 @@ type Bundle struct {
 
 // Signer is who signed the bundle, as the pointer claims it.
 type Signer struct {
-	Identity      string `yaml:"identity"`
-	Issuer        string `yaml:"issuer"`
-	RekorLogIndex int64  `yaml:"rekorLogIndex,omitempty"`
+	Identity string `yaml:"identity"`
+	Issuer   string `yaml:"issuer"`
+	// RekorLogIndex is nil when absent (0 is an index).
+	RekorLogIndex *int64 `yaml:"rekorLogIndex,omitempty"`
 }
 
 var (
@@ -145,6 +146,19 @@ func (f *File) Pending() bool { return f.Attestations[0].Bundle.OCI == "" }
 // only. A path outside recipes/evidence/ is not checked (a file given on the
 // command line) and CheckPath returns false.
 func (f *File) CheckPath(p string) (checked bool, err error) {
+	if i := strings.Index("/"+p, "/recipes/evidence/"); i >= 0 {
+		// Under recipes/evidence/ a path must be exactly one of the two
+		// layouts: no empty, "." or ".." segment, no extra folder.
+		rest := strings.Split(p[i+len("recipes/evidence/"):], "/")
+		for _, seg := range rest {
+			if seg == "" || seg == "." || seg == ".." {
+				return true, fmt.Errorf("pointer path %q: an empty, \".\" or \"..\" segment", p)
+			}
+		}
+		if len(rest) != 1 && len(rest) != 3 {
+			return true, fmt.Errorf("pointer path %q: want recipes/evidence/<recipe>/<source>/sha256-<hex>.yaml or recipes/evidence/<recipe>.yaml", p)
+		}
+	}
 	dir, file := path.Split(p)
 	parts := strings.Split(strings.TrimSuffix(dir, "/"), "/")
 	n := len(parts)

@@ -25,7 +25,7 @@ func TestParseShippedPointers(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := signed.Attestation()
-	if signed.Pending() || a.Signer == nil || a.Signer.RekorLogIndex != 101 || a.AttestedAt != "2026-12-04T21:40:33Z" ||
+	if signed.Pending() || a.Signer == nil || a.Signer.RekorLogIndex == nil || *a.Signer.RekorLogIndex != 101 || a.AttestedAt != "2026-12-04T21:40:33Z" ||
 		a.Bundle.Digest != "sha256:addd96562f556d03ae587b8397601b879fff3bbc8586970e5b6273ef46db4026" {
 		t.Errorf("signed pointer %+v", signed)
 	}

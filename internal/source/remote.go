@@ -74,10 +74,21 @@ func (s *Source) pull(ctx context.Context, ref oci.Reference, opts oci.Options, 
 	if err != nil {
 		return nil, err
 	}
+	unsigned := c
 	if a.Attestation != nil {
 		if c, err = c.WithDocument(archive.PathAttestation, a.Attestation, lim); err != nil {
 			return nil, err
 		}
+	}
+	// Every further signature referrer, as contents of its own (Verify
+	// tries them when the first does not verify).
+	s.others = nil
+	for _, att := range a.Attestations[min(1, len(a.Attestations)):] {
+		o, err := unsigned.WithDocument(archive.PathAttestation, att, lim)
+		if err != nil {
+			return nil, err
+		}
+		s.others = append(s.others, o)
 	}
 	s.pulled = &Pulled{
 		Name:           schema.OCIName{Registry: a.Ref.Registry, Repository: a.Ref.Repository, Tag: a.Ref.Tag},

@@ -42,6 +42,9 @@ type Source struct {
 	// pulled and pointer are set by the OCI and pointer forms.
 	pulled  *Pulled
 	pointer *pointer.File
+	// others are the contents with each further signature referrer of a
+	// pulled artifact (see oci.Artifact.Attestations).
+	others []*archive.Contents
 }
 
 // Load reads the bundle under lim. A bundle fault is an [*archive.Error]

@@ -2,7 +2,9 @@ package source
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/aicr/verify-evidence/internal/archive"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -27,5 +29,40 @@ func Verify(ctx context.Context, v *verify.Verifier, src *Source, opts verify.Op
 		}
 		opts.Pointer = claim
 	}
-	return v.VerifyFrom(ctx, src.Load, opts)
+	res := v.VerifyFrom(ctx, src.Load, opts)
+	// Anyone who may push to the repository can add signature referrers
+	// (junk, or signed by someone untrusted): each is tried, and the best
+	// verdict any of them reaches decides. Only a trusted signer's genuine
+	// signature can reach passed.
+	best := 0
+	for i, o := range src.others {
+		if res.Verdict == verify.VerdictPassed {
+			break
+		}
+		alt := v.VerifyFrom(ctx, func(context.Context, archive.Limits) (*archive.Contents, error) { return o, nil }, opts)
+		if verdictRank(alt.Verdict) < verdictRank(res.Verdict) {
+			res, best = alt, i+1
+		}
+	}
+	if best > 0 {
+		for k := range res.Checks {
+			if res.Checks[k].Name == verify.CheckSignature {
+				res.Checks[k].Rows = append(res.Checks[k].Rows, verify.Row{Key: "referrer", Value: fmt.Sprintf("signature referrer %d of %d; the others reached a worse verdict", best+1, len(src.others)+1)})
+			}
+		}
+	}
+	return res
+}
+
+// verdictRank orders verdicts from best to worst.
+func verdictRank(v verify.Verdict) int {
+	switch v {
+	case verify.VerdictPassed:
+		return 0
+	case verify.VerdictFailing:
+		return 1
+	case verify.VerdictError:
+		return 2
+	}
+	return 3
 }

@@ -70,9 +70,9 @@ type Options struct {
 type PointerClaim struct {
 	Recipe, PredicateType, AttestedAt string
 	// Identity and Issuer are the signer block ("" when the pointer is
-	// unsigned); RekorLogIndex is 0 when absent.
+	// unsigned); RekorLogIndex is nil when absent.
 	Identity, Issuer string
-	RekorLogIndex    int64
+	RekorLogIndex    *int64
 }
 
 // PulledArtifact is an OCI artifact as pulled by digest: its reference and
@@ -673,8 +673,8 @@ func (v *Verifier) checkPointer(res *Result, st *state, p *PointerClaim) {
 		if p.Identity != sig.Identity || p.Issuer != sig.Issuer {
 			problems = append(problems, fmt.Sprintf("pointer names signer %s (issuer %s), the certificate %s (issuer %s)", quote(p.Identity), quote(p.Issuer), quote(sig.Identity), quote(sig.Issuer)))
 		}
-		if p.RekorLogIndex != 0 && p.RekorLogIndex != sig.LogIndex {
-			problems = append(problems, fmt.Sprintf("pointer names Rekor log index %d, the bundle's entry is %d", p.RekorLogIndex, sig.LogIndex))
+		if p.RekorLogIndex != nil && *p.RekorLogIndex != sig.LogIndex {
+			problems = append(problems, fmt.Sprintf("pointer names Rekor log index %d, the bundle's entry is %d", *p.RekorLogIndex, sig.LogIndex))
 		}
 	}
 	if len(problems) > 0 {
