@@ -16,6 +16,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,6 +108,31 @@ func BadgeOf(r *sweep.Recipe, rep *sweep.Report) Badge {
 	return b
 }
 
+// replaceable reports (as an error) whether dir may be replaced by a new
+// page: it does not exist, is a link (removed, never followed), or is a
+// folder holding nothing but an earlier page's files.
+func replaceable(dir string) error {
+	fi, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist), err == nil && fi.Mode()&os.ModeSymlink != 0:
+		return nil
+	case err != nil:
+		return fmt.Errorf("status page: %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("status page: %s is not a folder", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("status page: %w", err)
+	}
+	for _, e := range entries {
+		if n := e.Name(); n != PageFile && n != ReportFile && n != BadgeDir {
+			return fmt.Errorf("status page: %s holds %q, which is not a status page's; give a new or empty folder", dir, n)
+		}
+	}
+	return nil
+}
+
 // WriteDir writes index.html, report.json and badges/<recipe>.json into dir.
 // Only recipes with a valid recipe name get a badge file (the name is the
 // file name); an orphan bundle's folder name may be anything.
@@ -114,9 +140,6 @@ func WriteDir(dir string, rep *sweep.Report) error {
 	page, err := HTML(rep)
 	if err != nil {
 		return err
-	}
-	if err := os.MkdirAll(filepath.Join(dir, BadgeDir), 0o755); err != nil {
-		return fmt.Errorf("status page: %w", err)
 	}
 	var js bytes.Buffer
 	if err := sweep.WriteJSON(&js, rep); err != nil {
@@ -134,10 +157,42 @@ func WriteDir(dir string, rep *sweep.Report) error {
 		}
 		files[BadgeDir+"/"+r.Name+".json"] = append(b, '\n')
 	}
+	// A fresh folder beside dir, renamed into place: nothing of an earlier
+	// page survives (a removed recipe's badge), and no link that was in dir
+	// is followed.
+	if err := replaceable(dir); err != nil {
+		return err
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	tmp, err := os.MkdirTemp(parent, ".statuspage-")
+	if err != nil {
+		return fmt.Errorf("status page: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Mkdir(filepath.Join(tmp, BadgeDir), 0o755); err != nil {
+		return fmt.Errorf("status page: %w", err)
+	}
 	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), b, 0o644); err != nil {
+		f, err := os.OpenFile(filepath.Join(tmp, filepath.FromSlash(name)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
 			return fmt.Errorf("status page: %w", err)
 		}
+		_, werr := f.Write(b)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("status page: %w", werr)
+		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("status page: %w", err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("status page: %w", err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("status page: %w", err)
 	}
 	return nil
 }
