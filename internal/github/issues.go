@@ -28,7 +28,7 @@ const (
 const MaxIssuePages = 20
 
 // KeepIssue keeps one issue of repo up to date: the issue, open or closed,
-// whose body contains marker (a hidden HTML comment) and whose author is the
+// whose body begins with marker (a hidden HTML comment), whose title is title and whose author is the
 // token's own account (found as [Client.UpsertStickyComment] finds its
 // comment: botLogin, else GET /user, else any bot). Issues by other authors
 // are never touched, whatever they carry.
@@ -47,14 +47,14 @@ func (c *Client) KeepIssue(ctx context.Context, repo Repo, marker, title, body s
 	if strings.TrimSpace(marker) == "" {
 		return 0, "", &APIError{Op: op, Err: errors.New("empty marker")}
 	}
-	if !strings.Contains(body, marker) {
-		body = strings.TrimRight(body, "\n") + "\n\n" + marker + "\n"
+	if !strings.HasPrefix(body, marker) {
+		body = marker + "\n" + body
 	}
 	author, err := c.commentAuthor(ctx, botLogin)
 	if err != nil {
 		return 0, "", err
 	}
-	existing, err := c.findIssue(ctx, repo, marker, author)
+	existing, err := c.findIssue(ctx, repo, marker, title, author)
 	if err != nil {
 		return 0, "", err
 	}
@@ -105,8 +105,10 @@ func (c *Client) KeepIssue(ctx context.Context, repo Repo, marker, title, body s
 }
 
 // findIssue returns the newest issue (open or closed, not a pull request)
-// whose body contains marker and whose author matches, or nil.
-func (c *Client) findIssue(ctx context.Context, repo Repo, marker string, author commentMatcher) (*gh.Issue, error) {
+// whose body begins with marker, whose title is title and whose author
+// matches, or nil: an issue (or another bot's) that merely quotes the marker
+// is never taken for it.
+func (c *Client) findIssue(ctx context.Context, repo Repo, marker, title string, author commentMatcher) (*gh.Issue, error) {
 	opt := &gh.IssueListByRepoOptions{State: "all", ListOptions: gh.ListOptions{PerPage: listPerPage}}
 	for page := 0; page < MaxIssuePages; page++ {
 		issues, resp, err := c.gh.Issues.ListByRepo(ctx, repo.Owner, repo.Name, opt)
@@ -114,7 +116,7 @@ func (c *Client) findIssue(ctx context.Context, repo Repo, marker string, author
 			return nil, wrap("list issues", err)
 		}
 		for _, is := range issues {
-			if !is.IsPullRequest() && strings.Contains(is.GetBody(), marker) && author.matchesUser(is.GetUser()) {
+			if !is.IsPullRequest() && strings.HasPrefix(is.GetBody(), marker) && is.GetTitle() == title && author.matchesUser(is.GetUser()) {
 				return is, nil
 			}
 		}

@@ -72,7 +72,7 @@ func TestKeepIssueLifecycle(t *testing.T) {
 			t.Errorf("unexpected issue %+v", is)
 		}
 	}
-	if ours == nil || ours.State != "open" || !strings.HasPrefix(ours.Body, "1 recipe invalid") || !strings.Contains(ours.Body, issueMarker) ||
+	if ours == nil || ours.State != "open" || ours.Body != issueMarker+"\n1 recipe invalid" ||
 		ours.User.Login != githubtest.ActionsBot.Login || ours.Edits != 3 {
 		t.Errorf("our issue: %+v", ours)
 	}
