@@ -42,7 +42,9 @@ func actionBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "verify-evidence")
-		cmd := exec.Command("go", "build", "-o", binPath, ".")
+		// A release version, as the image has: the sweep caches only
+		// under a known verifier version.
+		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=v0.0.0-e2e", "-o", binPath, ".")
 		cmd.Dir = testutil.RepoRoot(t)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {

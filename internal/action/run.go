@@ -83,6 +83,14 @@ func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub, version
 			// the default branch, on schedule, dispatch or push.
 			return fail(fmt.Sprintf("mode sweep runs on schedule, workflow_dispatch or push, not on %s", gctx.EventName))
 		}
+		// The sweep judges what maintainers merged: the default branch.
+		branch, err := gh.DefaultBranch(ctx, repo)
+		if err != nil {
+			return fail(fmt.Sprintf("mode sweep: find the default branch: %v", err))
+		}
+		if gctx.Ref != "refs/heads/"+branch {
+			return fail(fmt.Sprintf("mode sweep runs on the default branch (refs/heads/%s), not on %q: the issue and the page report what is merged", branch, gctx.Ref))
+		}
 		return r.Sweep(ctx, a, gctx.Workspace)
 	}
 	if gctx.EventName == "schedule" || gctx.EventName == "workflow_dispatch" {

@@ -37,6 +37,7 @@ func runSweepMode(t *testing.T, srv *githubtest.Server, ws string, inputs map[st
 		"GITHUB_ACTIONS=true", "CI=true", "GITHUB_EVENT_NAME=schedule", "GITHUB_EVENT_PATH=" + eventPath,
 		"GITHUB_REPOSITORY=" + e2eRepo, "GITHUB_REPOSITORY_OWNER=acme", "GITHUB_API_URL=" + srv.URL(),
 		"GITHUB_SERVER_URL=https://github.com", "GITHUB_RUN_ID=4343", "GITHUB_RUN_ATTEMPT=1", "GITHUB_WORKSPACE=" + ws,
+		"GITHUB_REF=refs/heads/main",
 		"GITHUB_OUTPUT=" + outPath, "GITHUB_STEP_SUMMARY=" + sumPath, "RUNNER_TEMP=" + t.TempDir(),
 		"INPUT_GITHUB-TOKEN=ghs_test", "INPUT_TRUSTED-ROOT=trusted_root.json", "INPUT_POLICY=policy.yaml",
 		"INPUT_RECIPE-PATHS=recipes/**/*.yaml", "INPUT_EVIDENCE-DIR=recipes/evidence",

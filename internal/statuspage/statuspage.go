@@ -164,6 +164,9 @@ func WriteDir(dir string, rep *sweep.Report) error {
 		return err
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("status page: %w", err)
+	}
 	tmp, err := os.MkdirTemp(parent, ".statuspage-")
 	if err != nil {
 		return fmt.Errorf("status page: %w", err)

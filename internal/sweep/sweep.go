@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"path"
 	"sort"
 	"sync"
@@ -418,12 +419,13 @@ func fillFacts(row *Recipe, res *verify.Result, now time.Time, maxAge time.Durat
 	if res.AttestedAt != nil {
 		at := res.AttestedAt.UTC()
 		row.AttestedAt = &at
-		age := int(now.Sub(at).Hours() / 24)
+		age := int(math.Floor(now.Sub(at).Hours() / 24))
 		row.AgeDays = &age
 		if maxAge > 0 {
 			exp := at.Add(maxAge)
 			row.ExpiresAt = &exp
-			left := int(exp.Sub(now).Hours() / 24)
+			// Whole days, rounded down: expired 12 hours ago is -1, never 0.
+			left := int(math.Floor(exp.Sub(now).Hours() / 24))
 			row.DaysLeft = &left
 		}
 	}
