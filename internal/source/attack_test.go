@@ -57,7 +57,7 @@ func faultyProxy(t *testing.T, fault func(w http.ResponseWriter, r *http.Request
 		req.Header = r.Header.Clone()
 		resp, err := http.DefaultTransport.RoundTrip(req)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		body, _ := io.ReadAll(resp.Body)
