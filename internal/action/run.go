@@ -91,7 +91,7 @@ func Main(ctx context.Context, a *githubactions.Action, newGH NewGitHub, version
 		if gctx.Ref != "refs/heads/"+branch {
 			return fail(fmt.Sprintf("mode sweep runs on the default branch (refs/heads/%s), not on %q: the issue and the page report what is merged", branch, gctx.Ref))
 		}
-		return r.Sweep(ctx, a, gctx.Workspace)
+		return r.Sweep(ctx, a, gctx.Workspace, gctx.SHA)
 	}
 	if gctx.EventName == "schedule" || gctx.EventName == "workflow_dispatch" {
 		return fail(fmt.Sprintf("mode %s judges a pull request; on %s use mode: sweep", in.Mode, gctx.EventName))

@@ -41,7 +41,7 @@ type IssueKeeper interface {
 // Sweep runs sweep mode in workspace and returns the exit code. The signer
 // policy and trust root are the workspace's (the scheduled run checks out
 // the default branch: what maintainers merged).
-func (r *Runner) Sweep(ctx context.Context, a *githubactions.Action, workspace string) int {
+func (r *Runner) Sweep(ctx context.Context, a *githubactions.Action, workspace, sha string) int {
 	fail := func(msg string) int {
 		a.Errorf("%s", Neutralize(msg))
 		a.SetOutput("verdict", string(verify.VerdictError))
@@ -52,6 +52,9 @@ func (r *Runner) Sweep(ctx context.Context, a *githubactions.Action, workspace s
 		return fail("input sweep-dir: " + err.Error())
 	}
 	if err := checkSweepDir(dir); err != nil {
+		return fail("input sweep-dir: " + err.Error())
+	}
+	if err := r.notCommitted(ctx, workspace, dir, sha); err != nil {
 		return fail("input sweep-dir: " + err.Error())
 	}
 	cfg, err := r.sweepConfig(ctx, workspace)
@@ -210,6 +213,34 @@ func checkSweepDir(dir string) error {
 		}
 		if (p.dir && !fi.IsDir()) || (!p.dir && !fi.Mode().IsRegular()) {
 			return fmt.Errorf("%s is a %s, not a plain %s", p.path, fi.Mode().Type(), map[bool]string{true: "folder", false: "file"}[p.dir])
+		}
+	}
+	return nil
+}
+
+// notCommitted makes sure the sweep folder is not part of the repository at
+// the checked-out commit: its cache and last report are trusted, so they may
+// only come from the workflow's own cache, never from a merged change. It
+// reads the commit's tree through the API (the container has no git).
+func (r *Runner) notCommitted(ctx context.Context, workspace, dir, sha string) error {
+	rel, err := filepath.Rel(workspace, dir)
+	if err != nil {
+		return err
+	}
+	rel = filepath.ToSlash(rel)
+	if sha == "" {
+		return errors.New("GITHUB_SHA is not set: cannot check that the sweep folder is not committed")
+	}
+	tree, truncated, err := r.GH.Tree(ctx, r.Repo, sha)
+	if err != nil {
+		return fmt.Errorf("check that %s is not committed (tree of %s): %w", rel, sha, err)
+	}
+	if truncated {
+		return fmt.Errorf("the tree of %s is too large to list: cannot check that %s is not committed", sha, rel)
+	}
+	for p := range tree {
+		if p == rel || strings.HasPrefix(p, rel+"/") {
+			return fmt.Errorf("%s is committed to the repository (%s): its cache and report would be trusted; remove it from the repository (the workflow keeps it with actions/cache)", rel, p)
 		}
 	}
 	return nil

@@ -72,7 +72,6 @@ func gitCommitAll(t *testing.T, dir string) {
 // (git ls-files / the folder exists before the cache restore); optionally
 // bind entries to the run (an HMAC with a per-repository secret).
 func TestSweepAttackCommittedCacheForgesPassed(t *testing.T) {
-	t.Skip("known gap (issue 11, left open): the sweep's state folder lies in the checkout, so a cache entry committed by a merged PR is trusted; fix: keep the state outside the workspace or refuse a committed one")
 	srv := newServer(t)
 	srv.AddRepo(e2eRepo, false)
 	// A genuine run produces a genuine entry for the passing h100 evidence.
@@ -111,14 +110,22 @@ func TestSweepAttackCommittedCacheForgesPassed(t *testing.T) {
 	kb, _ := json.Marshal(key)
 	ks := sha256.Sum256(kb)
 	forged, _ := json.Marshal(entry)
-	sweeptest.Write(t, ws, ".verify-evidence-sweep/cache/"+hex.EncodeToString(ks[:])+".json", forged)
+	entryPath := ".verify-evidence-sweep/cache/" + hex.EncodeToString(ks[:]) + ".json"
+	sweeptest.Write(t, ws, entryPath, forged)
 	gitCommitAll(t, ws)
 
-	r := runSweepMode(t, srv, ws, map[string]string{"comment": "never"})
-	got := recipeOf(t, readReport(t, ws), h100)
-	if got.Verdict == "passed" {
-		t.Fatalf("a garbage bundle is reported %s (cached %v, signers %+v) through a cache entry committed in the checkout (exit %d)",
-			got.Verdict, got.Cached, got.Signers, r.code)
+	// Fixed: the repository at the checked-out commit holds the entry, and
+	// the sweep refuses a committed state folder (exit 3, nothing reported).
+	r := runSweepModeCommitted(t, srv, ws, map[string]string{"comment": "never"}, []string{entryPath})
+	if r.code != 3 || !strings.Contains(r.stdout, "is committed to the repository") {
+		t.Fatalf("a committed sweep folder was used: exit %d\n%s", r.code, r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(ws, ".verify-evidence-sweep", "report.json")); err == nil {
+		got := recipeOf(t, readReport(t, ws), h100)
+		if got.Verdict == "passed" {
+			t.Fatalf("a garbage bundle is reported %s (cached %v, signers %+v) through a cache entry committed in the checkout (exit %d)",
+				got.Verdict, got.Cached, got.Signers, r.code)
+		}
 	}
 }
 
@@ -159,10 +166,11 @@ func TestSweepAttackReleasedImageVerifierVersionIsDevel(t *testing.T) {
 	sweeptest.Write(t, fc, "summary", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	commitTree(t, srv, ws, nil)
 	cmd = exec.CommandContext(ctx, bin, "action")
 	cmd.Dir = ws
 	cmd.Env = []string{
-		"GITHUB_REF=refs/heads/main", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
+		"GITHUB_SHA=" + sweepSHA, "GITHUB_REF=refs/heads/main", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
 		"GITHUB_ACTIONS=true", "CI=true", "GITHUB_EVENT_NAME=schedule", "GITHUB_EVENT_PATH=" + eventPath,
 		"GITHUB_REPOSITORY=" + e2eRepo, "GITHUB_REPOSITORY_OWNER=acme", "GITHUB_API_URL=" + srv.URL(),
 		"GITHUB_SERVER_URL=https://github.com", "GITHUB_RUN_ID=4343", "GITHUB_RUN_ATTEMPT=1", "GITHUB_WORKSPACE=" + ws,

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,47 @@ import (
 // the workspace, as a runner would.
 func runSweepMode(t *testing.T, srv *githubtest.Server, ws string, inputs map[string]string) run {
 	t.Helper()
+	return runSweepModeCommitted(t, srv, ws, inputs, nil)
+}
+
+// commitTree serves, as the tree of sweepSHA, the workspace's regular files
+// but the sweep folder's (the workflow restores that from its cache), plus
+// committed.
+func commitTree(t *testing.T, srv *githubtest.Server, ws string, committed []string) {
+	t.Helper()
+	var tree []githubtest.TreeFile
+	err := filepath.WalkDir(ws, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, _ := filepath.Rel(ws, p)
+		rel = filepath.ToSlash(rel)
+		if strings.HasPrefix(rel, ".verify-evidence-sweep/") && !slices.Contains(committed, rel) {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		tree = append(tree, githubtest.TreeFile{Path: rel, Content: b})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Fake.SetTree(e2eRepo, sweepSHA, tree)
+}
+
+// sweepSHA is the commit the scheduled run checked out.
+var sweepSHA = strings.Repeat("5", 40)
+
+// runSweepModeCommitted is runSweepMode where the repository at the
+// checked-out commit holds the workspace's files (the sweep folder excepted:
+// the workflow restores it from its cache) plus committed, paths relative to
+// the workspace that the repository holds too.
+func runSweepModeCommitted(t *testing.T, srv *githubtest.Server, ws string, inputs map[string]string, committed []string) run {
+	t.Helper()
+	commitTree(t, srv, ws, committed)
 	for name, rel := range map[string]string{"trusted_root.json": "testdata/examples/trusted_root.json", "policy.yaml": "testdata/examples/policy.yaml"} {
 		if err := os.WriteFile(filepath.Join(ws, name), example(t, rel), 0o644); err != nil {
 			t.Fatal(err)
@@ -37,7 +80,7 @@ func runSweepMode(t *testing.T, srv *githubtest.Server, ws string, inputs map[st
 		"GITHUB_ACTIONS=true", "CI=true", "GITHUB_EVENT_NAME=schedule", "GITHUB_EVENT_PATH=" + eventPath,
 		"GITHUB_REPOSITORY=" + e2eRepo, "GITHUB_REPOSITORY_OWNER=acme", "GITHUB_API_URL=" + srv.URL(),
 		"GITHUB_SERVER_URL=https://github.com", "GITHUB_RUN_ID=4343", "GITHUB_RUN_ATTEMPT=1", "GITHUB_WORKSPACE=" + ws,
-		"GITHUB_REF=refs/heads/main",
+		"GITHUB_REF=refs/heads/main", "GITHUB_SHA=" + sweepSHA,
 		"GITHUB_OUTPUT=" + outPath, "GITHUB_STEP_SUMMARY=" + sumPath, "RUNNER_TEMP=" + t.TempDir(),
 		"INPUT_GITHUB-TOKEN=ghs_test", "INPUT_TRUSTED-ROOT=trusted_root.json", "INPUT_POLICY=policy.yaml",
 		"INPUT_RECIPE-PATHS=recipes/**/*.yaml", "INPUT_EVIDENCE-DIR=recipes/evidence",
