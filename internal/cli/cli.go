@@ -36,6 +36,8 @@ Usage:
         [--certificate-oidc-issuer ISS]... [--certificate-identity-regexp RE]...
         [--allow-any-signer] [--max-age DUR] [--format text|markdown|json] [--output FILE]
   verify-evidence inspect BUNDLE [--format text|markdown|json] [--output FILE]
+  verify-evidence sweep [CHECKOUT] [--trusted-root FILE] [--policy FILE] [--cache DIR]
+        [--json FILE] [--markdown FILE] [--page DIR]
   verify-evidence action      (GitHub Action mode: inputs from INPUT_* and the runner's environment)
   verify-evidence version
 
@@ -53,8 +55,12 @@ Commands:
             schema, manifest and every file, CTRF counts, BOM, fingerprint and
             criteria match, freshness. The signature and the signer are NOT
             checked.
+  sweep     Verify the evidence of every recipe in a checkout (verify's checks,
+            with a cache), and report verdicts, signers, expiry and recipes
+            without evidence as JSON, Markdown and a static status page.
 
-BUNDLE is the path of an evidence-bundle.tar.gz, or - for stdin. Run
+BUNDLE is an evidence-bundle.tar.gz, - for stdin, a bundle directory, an AICR
+pointer file (*.yaml), or oci://REGISTRY/REPO@sha256:DIGEST. Run
 verify-evidence COMMAND --help for a command's arguments and flags.
 
 ` + exitCodesText + `
