@@ -184,6 +184,16 @@ const (
 )
 
 // classify says what a path is, and for a bundle, the recipe directory name.
+// addAncestors adds dir and every folder above it, up to ".", to set.
+func addAncestors(set map[string]bool, dir string) {
+	for a := dir; ; a = path.Dir(a) {
+		set[a] = true
+		if a == "." || a == "/" {
+			return
+		}
+	}
+}
+
 // underRecipeRoot reports whether p lies under the fixed leading folders of
 // a recipe glob ("recipes" for recipes/**/*.yaml): where the files an
 // overlay references live (AICR resolves them in its recipes data folder).
@@ -539,14 +549,7 @@ func (pl *planner) indexScope(recipeFiles, removedFiles []fileChange, bundles ma
 		dir := path.Dir(fc.path)
 		// The same classes recipes() uses: a recipe (readable or not), a
 		// mixin, or a file recipes may use.
-		ancestors := func() {
-			for a := dir; ; a = path.Dir(a) {
-				parents[a] = true
-				if a == "." || a == "/" {
-					break
-				}
-			}
-		}
+		ancestors := func() { addAncestors(parents, dir) }
 		switch {
 		case d.err != nil && d.kind == "":
 			// Unreadable with no kind: an overlay, or a file overlays use
@@ -563,12 +566,7 @@ func (pl *planner) indexScope(recipeFiles, removedFiles []fileChange, bundles ma
 		}
 	}
 	for f := range pl.otherChanged {
-		for a := path.Dir(f); ; a = path.Dir(a) {
-			parents[a] = true
-			if a == "." || a == "/" {
-				break
-			}
-		}
+		addAncestors(parents, path.Dir(f))
 	}
 	return func(dir string) bool { return dirs[dir] || parents[path.Dir(dir)] }, nil
 }

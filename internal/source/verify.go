@@ -40,7 +40,7 @@ func Verify(ctx context.Context, v *verify.Verifier, src *Source, opts verify.Op
 			break
 		}
 		alt := v.VerifyFrom(ctx, func(context.Context, archive.Limits) (*archive.Contents, error) { return o, nil }, opts)
-		if verdictRank(alt.Verdict) < verdictRank(res.Verdict) {
+		if alt.Verdict != res.Verdict && res.Verdict.Worse(alt.Verdict) == res.Verdict { // strictly better
 			res, best = alt, i+1
 		}
 	}
@@ -52,17 +52,4 @@ func Verify(ctx context.Context, v *verify.Verifier, src *Source, opts verify.Op
 		}
 	}
 	return res
-}
-
-// verdictRank orders verdicts from best to worst.
-func verdictRank(v verify.Verdict) int {
-	switch v {
-	case verify.VerdictPassed:
-		return 0
-	case verify.VerdictFailing:
-		return 1
-	case verify.VerdictError:
-		return 2
-	}
-	return 3
 }

@@ -98,8 +98,7 @@ func WithPrivateDomains(domains ...string) Option {
 			return
 		}
 		sort.Strings(alts)
-		host := `[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?`
-		p := pattern{rule: RuleHost, re: regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9.-])((?:` + host + `\.)*(?:` + strings.Join(alts, "|") + `))(?:$|[^A-Za-z0-9-])`), underscoreSep: true, group: 1}
+		p := pattern{rule: RuleHost, re: regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9.-])((?:` + hostLabel + `\.)*(?:` + strings.Join(alts, "|") + `))(?:$|[^A-Za-z0-9-])`), underscoreSep: true, group: 1}
 		// With the host rules, after the rules that take a whole token
 		// around a host (e-mail addresses, URLs with credentials, ARNs).
 		at := len(sc.patterns)
@@ -124,8 +123,11 @@ func New(opts ...Option) *Scrubber {
 	return sc
 }
 
+// hostLabel is one DNS label.
+const hostLabel = `[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?`
+
 func newScrubber() *Scrubber {
-	host := `[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?`
+	host := hostLabel
 	return &Scrubber{applied: map[string]bool{}, patterns: []pattern{
 		// GPU and MIG UUIDs as nvidia-smi prints them (also MIG-GPU-<uuid>/gi/ci).
 		{rule: RuleGPUUUID, re: regexp.MustCompile(`(?i)\b(?:MIG-)?(?:GPU|MIG)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:/\d+/\d+)?`), underscoreSep: true},
