@@ -73,3 +73,17 @@ func TestAICRAttackPointerStrictness(t *testing.T) {
 		}
 	}
 }
+
+// A case variant of recipes/evidence/ (the same folder on a case-insensitive
+// file system) is refused, not left unchecked.
+func TestPointerPathCaseVariantRefused(t *testing.T) {
+	p, err := pointer.Parse(shipped(t, "v1-eks-signed-pushed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{strings.Replace(p.Path(), "recipes/evidence/", "Recipes/Evidence/", 1), strings.Replace(p.Path(), "evidence/", "EVIDENCE/", 1)} {
+		if checked, err := p.CheckPath(bad); !checked || err == nil {
+			t.Errorf("%s: checked %v, err %v; want refused", bad, checked, err)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/aicr/verify-evidence/internal/casefold"
 	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/schema"
 )
@@ -146,6 +147,15 @@ func (f *File) Pending() bool { return f.Attestations[0].Bundle.OCI == "" }
 // only. A path outside recipes/evidence/ is not checked (a file given on the
 // command line) and CheckPath returns false.
 func (f *File) CheckPath(p string) (checked bool, err error) {
+	// A case variant of the layout's folders is the same folder on a
+	// case-insensitive file system (and to a reader that folds): refused,
+	// never "not in the layout".
+	segs := strings.Split(p, "/")
+	for i := 0; i+1 < len(segs); i++ {
+		if casefold.Equal(segs[i], "recipes") && casefold.Equal(segs[i+1], "evidence") && (segs[i] != "recipes" || segs[i+1] != "evidence") {
+			return true, fmt.Errorf("pointer path %q: write recipes/evidence/ in lower case", p)
+		}
+	}
 	if i := strings.Index("/"+p, "/recipes/evidence/"); i >= 0 {
 		// Under recipes/evidence/ a path must be exactly one of the two
 		// layouts: no empty, "." or ".." segment, no extra folder.
