@@ -23,7 +23,7 @@ func Verify(ctx context.Context, v *verify.Verifier, src *Source, opts verify.Op
 	}
 	if p := src.Pointer(); p != nil {
 		a := p.Attestation()
-		claim := &verify.PointerClaim{Recipe: p.Recipe, PredicateType: a.Bundle.PredicateType, AttestedAt: a.AttestedAt}
+		claim := &verify.PointerClaim{Recipe: p.Recipe, PredicateType: a.Bundle.PredicateType, AttestedAt: a.AttestedAt, Profile: p.Profile}
 		if a.Signer != nil {
 			claim.Identity, claim.Issuer, claim.RekorLogIndex = a.Signer.Identity, a.Signer.Issuer, a.Signer.RekorLogIndex
 		}

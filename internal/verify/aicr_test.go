@@ -276,3 +276,37 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestAICRPointerProfileMustMatchPredicate: a pointer's profile is a claim
+// like its recipe and attestedAt; a profile the predicate does not carry
+// (another one, or one on a bundle without a profile) makes it invalid.
+func TestAICRPointerProfileMustMatchPredicate(t *testing.T) {
+	dir := testutil.SharedTestdata(t, "aicr-upstream-bundles/bundles/v2-aks-profile-minimal/summary-bundle")
+	v, err := verify.NewInspector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const recipe = "h100-aks-ubuntu-training-gpustack-azure-managed"
+	for _, tc := range []struct {
+		profile string
+		want    verify.Verdict
+	}{
+		{"gpuStack=azure-managed", verify.VerdictPassed},
+		{"gpuStack=self-managed", verify.VerdictInvalid},
+		{"", verify.VerdictInvalid},
+	} {
+		src, err := source.Open(dir, nil, source.RemoteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		claim := &verify.PointerClaim{Recipe: recipe, PredicateType: schema.PredicateTypeAICRV2, AttestedAt: "2026-12-04T21:38:50Z", Profile: tc.profile}
+		res := v.VerifyFrom(t.Context(), src.Load, verify.Options{Name: src.Name, Form: src.Form, Pointer: claim})
+		src.Close()
+		if res.Verdict != tc.want {
+			t.Errorf("pointer profile %q: verdict %s, want %s\n%s", tc.profile, res.Verdict, tc.want, tamperDescribe(res))
+		}
+		if tc.want == verify.VerdictInvalid && !strings.Contains(tamperDescribe(res), "pointer names profile") {
+			t.Errorf("pointer profile %q: the reason does not name the profile:\n%s", tc.profile, tamperDescribe(res))
+		}
+	}
+}

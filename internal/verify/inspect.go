@@ -69,6 +69,8 @@ type Options struct {
 // PointerClaim is what an AICR pointer file claims (format §11).
 type PointerClaim struct {
 	Recipe, PredicateType, AttestedAt string
+	// Profile is the pointer's "name=value" profile ("" when it has none).
+	Profile string
 	// Identity and Issuer are the signer block ("" when the pointer is
 	// unsigned); RekorLogIndex is nil when absent.
 	Identity, Issuer string
@@ -657,6 +659,9 @@ func (v *Verifier) checkPointer(res *Result, st *state, p *PointerClaim) {
 	if p.AttestedAt != st.predicate.AttestedAt {
 		problems = append(problems, fmt.Sprintf("pointer says attested %s, the predicate %s", p.AttestedAt, st.predicate.AttestedAt))
 	}
+	if got := predicateProfile(st.predicate); p.Profile != got {
+		problems = append(problems, fmt.Sprintf("pointer names profile %s, the predicate %s", quoteOrNone(p.Profile), quoteOrNone(got)))
+	}
 	sig := res.Signature
 	switch {
 	case p.Identity == "":
@@ -692,4 +697,20 @@ func (v *Verifier) checkPointer(res *Result, st *state, p *PointerClaim) {
 		c.Detail += "; the signer block matches the certificate and the Rekor entry"
 	}
 	res.add(c)
+}
+
+// predicateProfile is the predicate's profile selection ("" when it has none).
+func predicateProfile(p *schema.Predicate) string {
+	if p.Profile == nil {
+		return ""
+	}
+	return p.Profile.Selection
+}
+
+// quoteOrNone quotes s, or says "none" when it is empty.
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return quote(s)
 }
