@@ -161,13 +161,10 @@ func (r *Report) Tally() {
 func corroboration(rows []Row) []Corroboration {
 	signers := map[string]map[[2]string]bool{}
 	for _, row := range rows {
-		if row.PointerPath == "" || row.Outcome != OutcomeVerified || row.Verdict != verify.VerdictPassed || row.Result == nil {
+		if !corroborates(row) {
 			continue
 		}
 		s := row.Result.Signature
-		if s == nil || !s.Verified || !s.Allowed {
-			continue
-		}
 		if signers[row.Recipe] == nil {
 			signers[row.Recipe] = map[[2]string]bool{}
 		}
@@ -181,6 +178,16 @@ func corroboration(rows []Row) []Corroboration {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Recipe < out[j].Recipe })
 	return out
+}
+
+// corroborates says whether row counts as an independent signer of its
+// recipe: a pointer row that passed, with a verified signature the policy trusts.
+func corroborates(row Row) bool {
+	if row.PointerPath == "" || row.Outcome != OutcomeVerified || row.Verdict != verify.VerdictPassed || row.Result == nil {
+		return false
+	}
+	s := row.Result.Signature
+	return s != nil && s.Verified && s.Allowed
 }
 
 // signersOf is the number of independent signers of recipe in r (0 when
@@ -274,7 +281,7 @@ func recipeCell(r *Report, row Row) string {
 	default:
 		cell += "<br>pointer"
 	}
-	if n := r.signersOf(row.Recipe); n >= 2 && row.Verdict == verify.VerdictPassed {
+	if n := r.signersOf(row.Recipe); n >= 2 && corroborates(row) {
 		cell += fmt.Sprintf("<br>👥 %d independent signers", n)
 	}
 	return cell
@@ -547,7 +554,7 @@ func writePointer(b *strings.Builder, r *Report, row Row) {
 		parts = append(parts, fmt.Sprintf("Rekor log index %d claimed", *p.RekorLogIndex))
 	}
 	fmt.Fprintf(b, "Pointer: %s.", strings.Join(parts, ", "))
-	if n := r.signersOf(row.Recipe); n >= 2 && row.Verdict == verify.VerdictPassed {
+	if n := r.signersOf(row.Recipe); n >= 2 && corroborates(row) {
 		fmt.Fprintf(b, " Corroborated: %d independent signers passed for this recipe in this PR.", n)
 	}
 	b.WriteString("\n\n")
