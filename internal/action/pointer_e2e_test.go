@@ -1,16 +1,25 @@
 package action_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/registry/remote"
+
 	"github.com/aicr/verify-evidence/internal/comment"
 	"github.com/aicr/verify-evidence/internal/github/githubtest"
+	"github.com/aicr/verify-evidence/internal/oci"
 	"github.com/aicr/verify-evidence/internal/oci/ocitest"
 	"github.com/aicr/verify-evidence/internal/pointer"
+	"github.com/aicr/verify-evidence/internal/sigstoretest"
 	"github.com/aicr/verify-evidence/internal/testutil"
 )
 
@@ -65,6 +74,12 @@ func aicrRun(t *testing.T, number int, files []githubtest.File, inputs map[strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	return aicrRunRoot(t, number, files, inputs, root, unchanged...)
+}
+
+// aicrRunRoot is aicrRun with the trusted root given.
+func aicrRunRoot(t *testing.T, number int, files []githubtest.File, inputs map[string]string, root []byte, unchanged ...githubtest.File) (run, string, comment.Report) {
+	t.Helper()
 	srv := newServer(t)
 	head := sha(byte('0' + number%10))
 	if len(unchanged) > 0 {
@@ -210,6 +225,134 @@ func TestActionAICRPointer(t *testing.T) {
 			t.Fatalf("fail-on missing: exit %d", r.code)
 		}
 	})
+
+	// Last: it adds a signature referrer to the registry.
+	t.Run("two signers of one recipe corroborate", func(t *testing.T) {
+		second, root, identity := secondSigner(t, layout)
+		in := aicrInputs(aicrRegistry)
+		in["certificate-oidc-issuer"] += "\n" + sigstoretest.GitHubIssuer
+		in["certificate-identity-regexp"] += "\n^" + regexp.QuoteMeta(identity) + "$"
+		files := []githubtest.File{recipe, {Path: signedPath, Status: "added", Content: signed}, {Path: second.path, Status: "added", Content: second.body}}
+		r, body, rep := aicrRunRoot(t, 50, files, in, root)
+		if r.code != 0 || r.outputs["verdict"] != "passed" || r.outputs["passed"] != "2" {
+			t.Fatalf("exit %d, outputs %v\ncomment:\n%s\nlog:\n%s", r.code, r.outputs, body, r.stdout)
+		}
+		if strings.Count(body, "👥 2 independent signers") != 2 || len(rep.Corroboration) != 1 || rep.Corroboration[0].Signers != 2 {
+			t.Errorf("corroboration %+v\n%s", rep.Corroboration, body)
+		}
+		// The same signer twice is one signer.
+		r, body, rep = aicrRunRoot(t, 53, []githubtest.File{recipe, {Path: second.path, Status: "added", Content: second.body}}, in, root)
+		if r.outputs["verdict"] != "passed" || strings.Contains(body, "independent signers") || len(rep.Corroboration) != 0 {
+			t.Errorf("one signer: outputs %v, corroboration %+v\n%s", r.outputs, rep.Corroboration, body)
+		}
+	})
+}
+
+type pointerFile struct {
+	path string
+	body []byte
+}
+
+// secondSigner signs the statement of the shipped signed artifact again,
+// with a second test Sigstore and another identity, pushes that signature
+// as a second referrer of the artifact, and returns that signer's pointer,
+// a trusted root holding both instances, and the second identity.
+func secondSigner(t *testing.T, layout string) (pointerFile, []byte, string) {
+	t.Helper()
+	ctx := t.Context()
+	blob := func(d string) []byte {
+		b, err := os.ReadFile(filepath.Join(layout, "blobs", "sha256", strings.TrimPrefix(d, "sha256:")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	// The shipped referrer's Sigstore bundle holds the signed statement.
+	var ref struct {
+		Layers []ocispec.Descriptor `json:"layers"`
+	}
+	if err := json.Unmarshal(blob("e51b08d5856fe0ef3df50d228719e3e594ac1519ed539492ad4f602bc87b2f62"), &ref); err != nil || len(ref.Layers) != 1 {
+		t.Fatalf("referrer manifest: %v", err)
+	}
+	var sb struct {
+		DSSEEnvelope struct {
+			Payload string `json:"payload"`
+		} `json:"dsseEnvelope"`
+	}
+	if err := json.Unmarshal(blob(string(ref.Layers[0].Digest)), &sb); err != nil {
+		t.Fatal(err)
+	}
+	statement, err := base64.StdEncoding.DecodeString(sb.DSSEEnvelope.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := sigstoretest.New(sigstoretest.Options{Name: "second-lab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := sigstoretest.GitHubActionsIdentity("second-lab/evidence", ".github/workflows/evidence.yml", "refs/heads/main", strings.Repeat("2", 40), 2)
+	bundle, err := inst.SignStatement(ctx, statement, sigstoretest.SignOptions{Identity: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entry struct {
+		VerificationMaterial struct {
+			TlogEntries []struct {
+				LogIndex string `json:"logIndex"`
+			} `json:"tlogEntries"`
+		} `json:"verificationMaterial"`
+	}
+	if err := json.Unmarshal(bundle, &entry); err != nil || len(entry.VerificationMaterial.TlogEntries) != 1 {
+		t.Fatalf("signed bundle: %v", err)
+	}
+	// Pushed as AICR pushes its signature: an OCI 1.1 referrer of the
+	// artifact (oras-go keeps the referrers tag index of a registry without
+	// the referrers API).
+	repo, err := remote.NewRepository(aicrRegistry + "/aicr-evidence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo.PlainHTTP = true
+	layer, err := oras.PushBytes(ctx, repo, oci.MediaTypeSigstore, bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.Digest(aicrSigned), Size: int64(len(blob(aicrSigned)))}
+	if _, err := oras.PackManifest(ctx, repo, oras.PackManifestVersion1_1, oci.MediaTypeSigstore, oras.PackManifestOptions{Subject: &subject, Layers: []ocispec.Descriptor{layer}}); err != nil {
+		t.Fatal(err)
+	}
+	p, body := aicrPointer(t, "v1-eks-signed-pushed",
+		"https://github.com/fake-org/fake-aicr/.github/workflows/evidence-publish.yaml@refs/heads/main", id.SAN,
+		"https://oidc.fake-sigstore.invalid", sigstoretest.GitHubIssuer,
+		"rekorLogIndex: 101", "rekorLogIndex: "+entry.VerificationMaterial.TlogEntries[0].LogIndex)
+	// One trusted root with both instances.
+	first, err := os.ReadFile(testutil.SharedTestdata(t, "aicr-upstream-bundles/trusted_root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secondRoot, err := inst.TrustedRootJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b map[string]any
+	if err := json.Unmarshal(first, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(secondRoot, &b); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"certificateAuthorities", "tlogs", "ctlogs", "timestampAuthorities"} {
+		x, _ := a[k].([]any)
+		y, _ := b[k].([]any)
+		if len(x)+len(y) > 0 {
+			a[k] = append(x, y...)
+		}
+	}
+	root, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pointerFile{p, body}, root, id.SAN
 }
 
 // A registry that cannot be reached leaves the pointer undecided (error,
