@@ -96,6 +96,8 @@ type Runner struct {
 	// settings is the tip of the default branch, where the policy and the
 	// pinned trusted root are read (loaded on first use).
 	settings *headTree
+	// pulls counts the artifacts pulled for pointer files in this run.
+	pulls int
 }
 
 // headTree answers questions about the PR head from the changed-file list first
@@ -313,6 +315,9 @@ func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) 
 		detail := "a bundle whose recipe does not exist at the PR head: nothing to verify it against"
 		if it.Reason != "" {
 			detail = it.Reason
+		}
+		if it.AddOnly != "" {
+			detail = joinDetail(it.AddOnly, detail)
 		}
 		rep.Rows = append(rep.Rows, comment.Row{Recipe: firstNonEmpty(it.RecipeName, path.Base(path.Dir(firstNonEmpty(it.BundlePath, it.PointerPath)))), BundlePath: it.BundlePath,
 			PointerPath: it.PointerPath, AddOnly: it.AddOnly, Outcome: comment.OutcomeOrphan, Verdict: verify.VerdictInvalid, Detail: detail})

@@ -3,6 +3,9 @@ package action
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"oras.land/oras-go/v2/registry/remote/auth"
 
 	"github.com/aicr/verify-evidence/internal/comment"
 	"github.com/aicr/verify-evidence/internal/diff"
@@ -48,7 +51,17 @@ func (r *Runner) verifyPointer(ctx context.Context, head *headTree, plan *diff.P
 			return row
 		}
 	}
-	opts := source.RemoteOptions{OCI: oci.Options{PlainHTTP: r.In.PlainHTTP(pointerRegistry(b))}, PointerPath: plan.AICRPointerPath(it.PointerPath)}
+	reg := pointerRegistry(b)
+	if reg != "" {
+		if r.pulls >= MaxPointerPulls {
+			row.Outcome, row.Verdict = comment.OutcomeUnreadable, verify.VerdictError
+			row.Detail = (&diff.TooLargeError{Detail: fmt.Sprintf("the PR needs more than %d artifacts pulled for its pointer files in one run; split the PR", MaxPointerPulls)}).Error()
+			return row
+		}
+		r.pulls++
+	}
+	opts := source.RemoteOptions{PointerPath: plan.AICRPointerPath(it.PointerPath),
+		OCI: oci.Options{PlainHTTP: r.In.PlainHTTP(reg), Credential: r.registryCredential(), Timeout: PointerPullTimeout}}
 	src := source.PointerSource(it.PointerPath, b, opts)
 	defer src.Close()
 	row.Pointer = pointerInfo(src.Pointer())
@@ -86,6 +99,27 @@ func (r *Runner) verifyPointer(ctx context.Context, head *headTree, plan *diff.P
 		}
 	}
 	return row
+}
+
+// Bounds of the pulls one run makes for pointer files: each pull reads at
+// most oci.DefaultMaxLayerBytes of layer.
+const (
+	MaxPointerPulls    = 50
+	PointerPullTimeout = 5 * time.Minute
+)
+
+// registryCredential is oci.DefaultCredential (the docker config, then
+// GITHUB_TOKEN for ghcr.io) with the action's github-token for ghcr.io when
+// neither has one: the packages of the repository's owner are read with it.
+func (r *Runner) registryCredential() auth.CredentialFunc {
+	def := oci.DefaultCredential()
+	return func(ctx context.Context, host string) (auth.Credential, error) {
+		c, err := def(ctx, host)
+		if err == nil && c == auth.EmptyCredential && host == "ghcr.io" && r.In.Token != "" {
+			return auth.Credential{Username: "x-access-token", Password: r.In.Token}, nil
+		}
+		return c, err
+	}
 }
 
 // pointerRegistry is the registry a pointer names ("" when it names none

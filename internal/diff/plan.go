@@ -97,7 +97,8 @@ type Item struct {
 // Plan is what a pull request asks the verifier to check. Every list is
 // sorted by recipe name, then bundle path, then recipe path.
 type Plan struct {
-	// Items: verify the bundle at BundlePath against the recipe at RecipePath.
+	// Items: verify the bundle at BundlePath (or the pointer file at
+	// PointerPath) against the recipe at RecipePath.
 	Items []Item `json:"items,omitempty"`
 	// Missing: a recipe changed, and the PR head has no bundle for it.
 	Missing []Item `json:"missing,omitempty"`

@@ -170,3 +170,26 @@ func TestCheckBundleRecipePointer(t *testing.T) {
 		t.Errorf("AICRPointerPath: %q", got)
 	}
 }
+
+// The sweep verifies bundles only: a recipe whose evidence is pointer files
+// is missing there, with the reason, never an item without a bundle.
+func TestSweepPlanPointerOnlyRecipe(t *testing.T) {
+	p, err := NewSweepPlan(t.Context(), newTree(map[string]string{ptrH1: ptrBody, ptrH2: ptrBody, bK: bundle}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range p.Items {
+		if it.PointerPath != "" || it.BundlePath == "" {
+			t.Errorf("item %+v", it)
+		}
+	}
+	var got []string
+	for _, it := range p.Missing {
+		if it.RecipeName == "h100-eks-training" {
+			got = append(got, it.Reason)
+		}
+	}
+	if len(got) != 1 || got[0] != "no bundle: its evidence is AICR pointer files, which the sweep does not verify" {
+		t.Errorf("missing %q", got)
+	}
+}
