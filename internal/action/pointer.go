@@ -65,15 +65,17 @@ func (r *Runner) verifyPointer(ctx context.Context, head *headTree, plan *diff.P
 	src := source.PointerSource(it.PointerPath, b, opts)
 	defer src.Close()
 	row.Pointer = pointerInfo(src.Pointer())
-	res := source.Verify(ctx, v, src, verify.Options{})
-	row.Result, row.Verdict = res, res.Verdict
 	if p := src.Pointer(); p != nil && p.Pending() {
-		// The rule `verify` applies (nothing pushed: nothing to decide on)
-		// read for a PR: no evidence yet, like a recipe without a bundle.
-		row.Outcome = comment.OutcomePending
+		// The rule of `verify` (pointer.File.Pending: nothing pushed, so
+		// nothing to decide on; exit 3) read for a PR: no evidence yet,
+		// like a recipe without a bundle. Its verdict stays "error" in the
+		// JSON row; the outcome counts it as missing.
+		row.Outcome, row.Verdict = comment.OutcomePending, verify.VerdictError
 		row.Detail = "an unsigned, pending pointer: it names no pushed bundle, so there is nothing to verify yet; push and sign the bundle (aicr evidence publish) and add its pointer"
 		return row
 	}
+	res := source.Verify(ctx, v, src, verify.Options{})
+	row.Result, row.Verdict = res, res.Verdict
 	if res.Verdict == verify.VerdictError {
 		row.Detail = "could not decide (retrying may help): " + res.Summary
 	}
