@@ -226,6 +226,16 @@ func TestActionAICRPointer(t *testing.T) {
 		}
 	})
 
+	t.Run("a pointer in another recipe's folder is invalid", func(t *testing.T) {
+		other := githubtest.File{Path: "recipes/h100-eks-ubuntu-inference.yaml", Status: "added", Content: recipe.Content}
+		moved := strings.Replace(signedPath, "/"+aicrRecipe+"/", "/h100-eks-ubuntu-inference/", 1)
+		r, body, rep := aicrRun(t, 54, []githubtest.File{other, {Path: moved, Status: "added", Content: signed}}, aicrInputs(aicrRegistry))
+		if r.code != 1 || r.outputs["verdict"] != "invalid" || len(rep.Rows) != 1 || rep.Rows[0].Recipe != "h100-eks-ubuntu-inference" ||
+			!strings.Contains(body, "recipe segment") {
+			t.Fatalf("exit %d, outputs %v\ncomment:\n%s", r.code, r.outputs, body)
+		}
+	})
+
 	// Last: it adds a signature referrer to the registry.
 	t.Run("two signers of one recipe corroborate", func(t *testing.T) {
 		second, root, identity := secondSigner(t, layout)
