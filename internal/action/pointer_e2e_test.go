@@ -3,6 +3,7 @@ package action_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -383,5 +384,27 @@ func TestActionPlainHTTPLoopbackOnly(t *testing.T) {
 	r := runAction(t, srv, prEvent(t, srv, 52, sha('5'), ""), "pull_request", map[string]string{"registry-plain-http": "ghcr.io:80"})
 	if r.code != 3 || !strings.Contains(r.stdout, "registry-plain-http") {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// One run pulls at most MaxPointerPulls artifacts: the pointers beyond are
+// "too large to verify" (could not decide), never verified in part nor
+// passed. (These pointers lie at paths their digest does not name, so each
+// is refused before any pull: the bound counts pulls asked for.)
+func TestActionAICRPointerPullBound(t *testing.T) {
+	_, b := aicrPointer(t, "v1-eks-signed-pushed", aicrRegistry, "127.0.0.1:9")
+	files := []githubtest.File{aicrRecipeFile(t)}
+	for i := range 51 {
+		files = append(files, githubtest.File{Path: fmt.Sprintf("recipes/evidence/%s/058861a7ee8536cddd20f3c5a1e98b12/sha256-%064x.yaml", aicrRecipe, i), Status: "added", Content: b})
+	}
+	r, _, rep := aicrRun(t, 55, files, aicrInputs("127.0.0.1:9"))
+	tooLarge := 0
+	for _, row := range rep.Rows {
+		if strings.HasPrefix(row.Detail, "too large to verify: the PR needs more than 50 artifacts pulled") && row.Verdict == "error" {
+			tooLarge++
+		}
+	}
+	if len(rep.Rows) != 51 || tooLarge != 1 || r.outputs["verdict"] != "invalid" {
+		t.Fatalf("%d rows, %d too large, outputs %v", len(rep.Rows), tooLarge, r.outputs)
 	}
 }
