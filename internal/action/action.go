@@ -96,6 +96,8 @@ type Runner struct {
 	// settings is the tip of the default branch, where the policy and the
 	// pinned trusted root are read (loaded on first use).
 	settings *headTree
+	// pulls counts the artifacts pulled for pointer files in this run.
+	pulls int
 }
 
 // headTree answers questions about the PR head from the changed-file list first
@@ -314,8 +316,14 @@ func (r *Runner) Verify(ctx context.Context, t Target) (*comment.Report, error) 
 		if it.Reason != "" {
 			detail = it.Reason
 		}
-		rep.Rows = append(rep.Rows, comment.Row{Recipe: firstNonEmpty(it.RecipeName, path.Base(path.Dir(it.BundlePath))), BundlePath: it.BundlePath,
-			Outcome: comment.OutcomeOrphan, Verdict: verify.VerdictInvalid, Detail: detail})
+		if it.AddOnly != "" {
+			detail = joinDetail(it.AddOnly, detail)
+		}
+		rep.Rows = append(rep.Rows, comment.Row{Recipe: firstNonEmpty(it.RecipeName, path.Base(path.Dir(firstNonEmpty(it.BundlePath, it.PointerPath)))), BundlePath: it.BundlePath,
+			PointerPath: it.PointerPath, AddOnly: it.AddOnly, Outcome: comment.OutcomeOrphan, Verdict: verify.VerdictInvalid, Detail: detail})
+	}
+	for _, it := range plan.RemovedPointers {
+		rep.Rows = append(rep.Rows, removedPointerRow(it))
 	}
 	for _, p := range plan.LFSPointers {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%s is a Git LFS pointer: the bundle itself is not in the repository and cannot be verified through the API; commit the bundle without LFS", p))
@@ -343,7 +351,7 @@ func firstNonEmpty(s ...string) string {
 // neither the signers it is judged by nor the base branch they are read from
 // (the author chooses the base, and may retarget it).
 func (r *Runner) verifier(ctx context.Context, t Target) (*verify.Verifier, error) {
-	cfg := verify.Config{MaxAge: r.In.MaxAge}
+	cfg := verify.Config{MaxAge: r.In.MaxAge, IgnoreSCT: r.In.IgnoreSCT}
 	if r.In.TrustedRoot != "" {
 		b, err := r.settingsFile(ctx, t, r.In.TrustedRoot, MaxTrustBytes)
 		switch {
@@ -419,10 +427,16 @@ var errSettingsUnreadable = errors.New("could not read the settings")
 
 // verifyItem fetches one bundle and its recipe from the PR head and verifies them.
 func (r *Runner) verifyItem(ctx context.Context, head *headTree, plan *diff.Plan, v *verify.Verifier, verr error, it diff.Item) comment.Row {
-	row := comment.Row{Recipe: it.RecipeName, RecipePath: it.RecipePath, BundlePath: it.BundlePath, Reason: it.Reason, Outcome: comment.OutcomeVerified}
+	row := comment.Row{Recipe: it.RecipeName, RecipePath: it.RecipePath, BundlePath: it.BundlePath, PointerPath: it.PointerPath, AddOnly: it.AddOnly, Reason: it.Reason, Outcome: comment.OutcomeVerified}
 	if verr != nil {
 		row.Outcome, row.Verdict, row.Detail = comment.OutcomeUnreadable, verify.VerdictError, verr.Error()
+		if it.AddOnly != "" {
+			row.Verdict, row.Detail = verify.VerdictInvalid, it.AddOnly+"; "+verr.Error()
+		}
 		return row
+	}
+	if it.PointerPath != "" {
+		return r.verifyPointer(ctx, head, plan, v, it, row)
 	}
 	bundle, err := head.read(ctx, it.BundlePath, MaxBundleBytes)
 	if err != nil {

@@ -72,6 +72,8 @@ type run struct {
 	stdout  string
 	outputs map[string]string
 	summary string
+	// workspace is the run's GITHUB_WORKSPACE.
+	workspace string
 }
 
 // runAction runs the binary with exactly the environment a GitHub runner gives a
@@ -159,7 +161,7 @@ func runActionWrapped(t *testing.T, wrap []string, srv *githubtest.Server, event
 	}
 	outRaw, _ := os.ReadFile(outPath)
 	sum, _ := os.ReadFile(sumPath)
-	return run{code: code, stdout: stdout.String() + stderr.String(), outputs: parseOutputs(t, outRaw), summary: string(sum)}
+	return run{code: code, stdout: stdout.String() + stderr.String(), outputs: parseOutputs(t, outRaw), summary: string(sum), workspace: ws}
 }
 
 // parseOutputs reads the runner's GITHUB_OUTPUT file format (name<<DELIM … DELIM).

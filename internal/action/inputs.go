@@ -7,6 +7,7 @@ package action
 import (
 	"errors"
 	"fmt"
+	"net"
 	"path"
 	"strings"
 	"time"
@@ -75,6 +76,13 @@ type Inputs struct {
 	// Require is what the pinned signers' certificates must show (the
 	// certificate-* extension inputs).
 	Require policy.Requirements
+	// IgnoreSCT drops the requirement of a signed certificate timestamp
+	// (insecure-ignore-sct, cosign's flag): for a Sigstore instance without
+	// a certificate-transparency log. The comment says so.
+	IgnoreSCT bool
+	// RegistryPlainHTTP are the registries (host:port, loopback only) that
+	// pointer files' artifacts are pulled from over plain HTTP.
+	RegistryPlainHTTP []string
 }
 
 // DefaultPolicyName is the policy file, in evidence-dir, used when the
@@ -124,6 +132,18 @@ func ParseInputs(get InputGetter) (Inputs, error) {
 		BuildTriggers:                   splitList(get("certificate-build-trigger")),
 		RunnerEnvironment:               strings.TrimSpace(get("certificate-runner-environment")),
 	}
+	switch v := orDefault(get("insecure-ignore-sct"), "false"); v {
+	case "true", "false":
+		in.IgnoreSCT = v == "true"
+	default:
+		return in, fmt.Errorf("input insecure-ignore-sct: %q, want true or false", v)
+	}
+	for _, h := range splitList(get("registry-plain-http")) {
+		if !loopbackRegistry(h) {
+			return in, fmt.Errorf("input registry-plain-http: %q is not a registry on loopback (127.0.0.1:PORT, [::1]:PORT or localhost:PORT): any other registry is reached over HTTPS only", h)
+		}
+		in.RegistryPlainHTTP = append(in.RegistryPlainHTTP, h)
+	}
 	var err error
 	in.MaxAge, err = verify.ParseMaxAge(orDefault(get("max-age"), "365d"))
 	if err != nil {
@@ -155,6 +175,32 @@ func ParseInputs(get InputGetter) (Inputs, error) {
 // the inputs.
 func (in Inputs) Pins() policy.Pins {
 	return policy.Pins{Class: policy.ClassActionInputs, Issuers: in.Issuers, IdentityRegexps: in.IdentityRegexps, Require: in.Require}
+}
+
+// loopbackRegistry reports whether h is host:port of a registry on the
+// loopback interface (a test registry): plain HTTP anywhere else would carry
+// registry credentials in the clear.
+func loopbackRegistry(h string) bool {
+	host, port, err := net.SplitHostPort(h)
+	if err != nil || port == "" || strings.Trim(port, "0123456789") != "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// PlainHTTP reports whether the registry reg (host:port as a pointer names
+// it) is one the inputs allow over plain HTTP.
+func (in Inputs) PlainHTTP(reg string) bool {
+	for _, h := range in.RegistryPlainHTTP {
+		if h == reg {
+			return true
+		}
+	}
+	return false
 }
 
 // splitList splits a multi-line or comma-separated input, dropping blanks.

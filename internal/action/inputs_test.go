@@ -60,3 +60,31 @@ func TestInputsPinTheCertificate(t *testing.T) {
 		t.Fatalf("err %v, want it to name the input", err)
 	}
 }
+
+// registry-plain-http admits registries on loopback only (plain HTTP
+// elsewhere would carry credentials in the clear), and insecure-ignore-sct
+// is true or false.
+func TestInputsRegistryPlainHTTPAndSCT(t *testing.T) {
+	parse := func(plain, sct string) (Inputs, error) {
+		in := map[string]string{"github-token": "t", "registry-plain-http": plain, "insecure-ignore-sct": sct}
+		return ParseInputs(func(k string) string { return in[k] })
+	}
+	got, err := parse("127.0.0.1:5000, [::1]:5001\nlocalhost:5002", "true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.IgnoreSCT || !got.PlainHTTP("127.0.0.1:5000") || !got.PlainHTTP("[::1]:5001") || !got.PlainHTTP("localhost:5002") || got.PlainHTTP("127.0.0.1:5003") || got.PlainHTTP("ghcr.io") {
+		t.Errorf("inputs %+v", got)
+	}
+	if got, err := parse("", ""); err != nil || got.IgnoreSCT || len(got.RegistryPlainHTTP) != 0 {
+		t.Errorf("defaults: %+v, %v", got, err)
+	}
+	for _, bad := range []string{"ghcr.io:443", "10.0.0.1:5000", "127.0.0.1", "localhost", "127.0.0.1:http", "registry.localhost:5000", "0.0.0.0:5000"} {
+		if _, err := parse(bad, ""); err == nil || !strings.Contains(err.Error(), "input registry-plain-http") {
+			t.Errorf("%q: %v, want a refusal", bad, err)
+		}
+	}
+	if _, err := parse("", "yes"); err == nil || !strings.Contains(err.Error(), "input insecure-ignore-sct") {
+		t.Errorf("insecure-ignore-sct yes: %v", err)
+	}
+}

@@ -429,21 +429,22 @@ func annotate(a *githubactions.Action, rep *comment.Report) {
 	const max = 10
 	errs, warns, rest := 0, 0, 0
 	for _, row := range rep.Rows {
-		file := firstNonEmpty(row.RecipePath, row.BundlePath)
+		file := firstNonEmpty(row.RecipePath, row.BundlePath, row.PointerPath)
 		msg := row.Detail
 		if row.Result != nil && msg == "" {
 			msg = row.Result.Summary
 		}
 		fields := map[string]string{"file": OneLine(file), "title": OneLine("evidence: " + row.Recipe)}
+		pending := row.Outcome == comment.OutcomePending
 		switch {
-		case row.Verdict == verify.VerdictInvalid || row.Verdict == verify.VerdictError:
+		case !pending && (row.Verdict == verify.VerdictInvalid || row.Verdict == verify.VerdictError):
 			if errs == max {
 				rest++
 				continue
 			}
 			errs++
 			a.WithFieldsMap(fields).Errorf("%s", Neutralize(fmt.Sprintf("%s evidence: %s", row.Verdict, msg)))
-		case row.Verdict == verify.VerdictFailing || row.Outcome == comment.OutcomeMissing:
+		case row.Verdict == verify.VerdictFailing || row.Outcome == comment.OutcomeMissing || pending:
 			if warns == max {
 				rest++
 				continue
@@ -458,8 +459,11 @@ func annotate(a *githubactions.Action, rep *comment.Report) {
 }
 
 func rowWord(row comment.Row) string {
-	if row.Outcome == comment.OutcomeMissing {
+	switch row.Outcome {
+	case comment.OutcomeMissing:
 		return "evidence missing"
+	case comment.OutcomePending:
+		return "evidence pending"
 	}
 	return string(row.Verdict) + " evidence"
 }

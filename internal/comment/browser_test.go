@@ -109,7 +109,7 @@ func TestCommentFitsPRWidth(t *testing.T) {
 	if err := json.Unmarshal([]byte(layoutText(t, dom)), &got); err != nil {
 		t.Fatalf("layout: %v\n%s", err, dom)
 	}
-	if len(got.Rows) != 3 || got.Viewport != 800 {
+	if len(got.Rows) != 4 || got.Viewport != 800 {
 		t.Fatalf("measured %+v", got)
 	}
 	right := min(got.Viewport, got.TableVisibleRight)

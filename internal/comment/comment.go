@@ -35,6 +35,9 @@ const (
 	OutcomeOrphan Outcome = "orphan"
 	// OutcomeUnreadable: the bundle could not be fetched (LFS pointer, too large, API error).
 	OutcomeUnreadable Outcome = "unreadable"
+	// OutcomePending: an AICR pointer file that is unsigned and pending (it
+	// names no pushed bundle): no evidence yet, counted as missing.
+	OutcomePending Outcome = "pending"
 )
 
 // Difference is one path where the PR's recipe and the bundle's recipe differ.
@@ -66,6 +69,39 @@ type Row struct {
 	Verdict    verify.Verdict `json:"verdict"`
 	Result     *verify.Result `json:"result,omitempty"`
 	Match      *RecipeMatch   `json:"recipeMatch,omitempty"`
+	// PointerPath is the AICR pointer file of a pointer row (BundlePath is
+	// then ""); Pointer what it claims.
+	PointerPath string       `json:"pointerPath,omitempty"`
+	Pointer     *PointerInfo `json:"pointer,omitempty"`
+	// AddOnly says how the PR edits or deletes an existing pointer file; the
+	// row is then invalid.
+	AddOnly string `json:"addOnly,omitempty"`
+}
+
+// PointerInfo is what an AICR pointer file claims (its checks are in the
+// row's Result: the pointer check compares every claim with what verified).
+type PointerInfo struct {
+	// Source is the pointer's <source> folder: the first 32 hex digits of
+	// sha256(issuer + "\n" + identity) of the signer it names.
+	Source string `json:"source,omitempty"`
+	// Identity and Issuer are its signer block ("" when unsigned).
+	Identity string `json:"identity,omitempty"`
+	Issuer   string `json:"issuer,omitempty"`
+	// OCI is the artifact it names (<registry>/<repository>:<tag>), Digest
+	// the manifest digest it pins ("sha256:<hex>"); both "" when pending.
+	OCI    string `json:"oci,omitempty"`
+	Digest string `json:"digest,omitempty"`
+	// RekorLogIndex is the log index it claims (nil when absent).
+	RekorLogIndex *int64 `json:"rekorLogIndex,omitempty"`
+	// Pending: unsigned, and nothing pushed to verify.
+	Pending bool `json:"pending,omitempty"`
+}
+
+// Corroboration counts the independent signers of one recipe's evidence in
+// the PR: distinct (issuer, identity) of its pointer rows that passed.
+type Corroboration struct {
+	Recipe  string `json:"recipe"`
+	Signers int    `json:"signers"`
 }
 
 // Report is everything the action found on one PR.
@@ -80,6 +116,9 @@ type Report struct {
 	Notes []string `json:"notes,omitempty"`
 	// Counts per outcome, for the action's outputs.
 	Counts Counts `json:"counts"`
+	// Corroboration lists the recipes whose passed pointer rows have two or
+	// more independent signers.
+	Corroboration []Corroboration `json:"corroboration,omitempty"`
 }
 
 // Counts tallies the rows.
@@ -97,7 +136,7 @@ func (r *Report) Tally() {
 	r.Verdict = verify.VerdictPassed
 	for _, row := range r.Rows {
 		switch row.Outcome {
-		case OutcomeMissing:
+		case OutcomeMissing, OutcomePending:
 			r.Counts.Missing++
 			continue
 		}
@@ -113,11 +152,61 @@ func (r *Report) Tally() {
 		}
 		r.Verdict = r.Verdict.Worse(row.Verdict)
 	}
+	r.Corroboration = corroboration(r.Rows)
+}
+
+// corroboration counts, per recipe, the distinct (issuer, identity) of the
+// pointer rows that passed with a verified signature; recipes with two or
+// more are listed, sorted by name.
+func corroboration(rows []Row) []Corroboration {
+	signers := map[string]map[[2]string]bool{}
+	for _, row := range rows {
+		if !corroborates(row) {
+			continue
+		}
+		s := row.Result.Signature
+		if signers[row.Recipe] == nil {
+			signers[row.Recipe] = map[[2]string]bool{}
+		}
+		signers[row.Recipe][[2]string{s.Issuer, s.Identity}] = true
+	}
+	var out []Corroboration
+	for name, set := range signers {
+		if len(set) >= 2 {
+			out = append(out, Corroboration{Recipe: name, Signers: len(set)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Recipe < out[j].Recipe })
+	return out
+}
+
+// corroborates says whether row counts as an independent signer of its
+// recipe: a pointer row that passed, with a verified signature the policy trusts.
+func corroborates(row Row) bool {
+	if row.PointerPath == "" || row.Outcome != OutcomeVerified || row.Verdict != verify.VerdictPassed || row.Result == nil {
+		return false
+	}
+	s := row.Result.Signature
+	return s != nil && s.Verified && s.Allowed
+}
+
+// signersOf is the number of independent signers of recipe in r (0 when
+// fewer than two).
+func (r *Report) signersOf(recipe string) int {
+	for _, c := range r.Corroboration {
+		if c.Recipe == recipe {
+			return c.Signers
+		}
+	}
+	return 0
 }
 
 func rowIcon(row Row) string {
-	if row.Outcome == OutcomeMissing {
+	switch row.Outcome {
+	case OutcomeMissing:
 		return "📭 missing"
+	case OutcomePending:
+		return "📭 pending"
 	}
 	switch row.Verdict {
 	case verify.VerdictPassed:
@@ -170,7 +259,32 @@ func signerCell(row Row) string {
 	if repo, workflow, ref, ok := workflowIdentity(s.Identity); ok {
 		who = Code(repo) + "<br>" + Text(workflow+" on "+ref)
 	}
-	return who + "<br>" + trustText(s)
+	who += "<br>" + trustText(s)
+	if s.SCTIgnored {
+		who += "<br>⚠️ no SCT (opt-out)"
+	}
+	return who
+}
+
+// recipeCell names the recipe; a pointer row adds the pointer's source and
+// the recipe's independent signers.
+func recipeCell(r *Report, row Row) string {
+	cell := Code(row.Recipe)
+	if row.PointerPath == "" {
+		return cell
+	}
+	switch p := row.Pointer; {
+	case p != nil && p.Source != "":
+		cell += "<br>pointer, source " + Code(shorten(p.Source, 9))
+	case p != nil && p.Pending:
+		cell += "<br>pointer, unsigned, pending"
+	default:
+		cell += "<br>pointer"
+	}
+	if n := r.signersOf(row.Recipe); n >= 2 && corroborates(row) {
+		cell += fmt.Sprintf("<br>👥 %d independent signers", n)
+	}
+	return cell
 }
 
 // trustText says what the policy made of the signer: its class and label, or
@@ -358,15 +472,15 @@ func matchCell(row Row) string {
 const tableHeader = "| verdict | recipe | signer | evidence | recipe ↔ PR |\n|---|---|---|---|---|\n"
 
 // tableRow renders the summary table row of one recipe.
-func tableRow(row Row) string {
+func tableRow(r *Report, row Row) string {
 	verdict := strings.Replace(rowIcon(row), " ", "\u00a0", 1) // the mark and the word on one line
-	return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", verdict, Code(row.Recipe), signerCell(row), evidenceCell(row), matchCell(row))
+	return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", verdict, recipeCell(r, row), signerCell(row), evidenceCell(row), matchCell(row))
 }
 
 // details renders the collapsible section of one recipe: where it is, the
 // full signer, the phases, every check and the recipe differences. The
 // <summary> line is an HTML block: only Text and Code may go in it.
-func details(row Row) string {
+func details(r *Report, row Row) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<details><summary>%s — %s</summary>\n\n", rowIcon(row), Code(row.Recipe))
 	var where []string
@@ -375,6 +489,9 @@ func details(row Row) string {
 	}
 	if row.BundlePath != "" {
 		where = append(where, "bundle "+Code(row.BundlePath))
+	}
+	if row.PointerPath != "" {
+		where = append(where, "pointer "+Code(row.PointerPath))
 	}
 	if len(where) > 0 || row.Reason != "" {
 		b.WriteString("In this PR: " + strings.Join(where, ", "))
@@ -386,6 +503,7 @@ func details(row Row) string {
 	if row.Detail != "" {
 		fmt.Fprintf(&b, "Detail: %s\n\n", Text(row.Detail))
 	}
+	writePointer(&b, r, row)
 	if res := row.Result; res != nil {
 		writeSigner(&b, res)
 		writePhases(&b, res)
@@ -412,6 +530,44 @@ func details(row Row) string {
 	return b.String()
 }
 
+// writePointer writes what a pointer file claims: its source, the artifact
+// it pins, the Rekor entry it names, and the recipe's independent signers.
+func writePointer(b *strings.Builder, r *Report, row Row) {
+	p := row.Pointer
+	if p == nil {
+		return
+	}
+	if p.Pending {
+		b.WriteString("Pointer: unsigned and pending — it names no pushed bundle, so there is nothing to verify yet (counted as missing).\n\n")
+		return
+	}
+	var parts []string
+	if p.Source != "" {
+		parts = append(parts, "source "+Code(p.Source)+" (signer "+Code(p.Identity)+", issuer "+Code(p.Issuer)+")")
+	} else {
+		parts = append(parts, "no signer block")
+	}
+	if p.OCI != "" {
+		parts = append(parts, "artifact "+Code(p.OCI)+" @ "+Code(shortDigest(p.Digest)))
+	}
+	if p.RekorLogIndex != nil {
+		parts = append(parts, fmt.Sprintf("Rekor log index %d claimed", *p.RekorLogIndex))
+	}
+	fmt.Fprintf(b, "Pointer: %s.", strings.Join(parts, ", "))
+	if n := r.signersOf(row.Recipe); n >= 2 && corroborates(row) {
+		fmt.Fprintf(b, " Corroborated: %d independent signers passed for this recipe in this PR.", n)
+	}
+	b.WriteString("\n\n")
+}
+
+// shortDigest cuts "sha256:<hex>" to its first 12 hex digits.
+func shortDigest(d string) string {
+	if h, ok := strings.CutPrefix(d, "sha256:"); ok && len(h) > 12 {
+		return "sha256:" + h[:12] + "…"
+	}
+	return shorten(d, 20)
+}
+
 // writeSigner writes the full signer identity, the policy's verdict on it and
 // the transparency log entry, when the signature was verified.
 func writeSigner(b *strings.Builder, res *verify.Result) {
@@ -424,7 +580,11 @@ func writeSigner(b *strings.Builder, res *verify.Result) {
 	if s.SignedAt != nil {
 		fmt.Fprintf(b, ", signed %s", s.SignedAt.UTC().Format("2006-01-02 15:04Z"))
 	}
-	b.WriteString(".\n\n")
+	b.WriteString(".")
+	if s.SCTIgnored {
+		b.WriteString(" ⚠️ No signed certificate timestamp was required (insecure-ignore-sct: a Sigstore instance without a certificate-transparency log).")
+	}
+	b.WriteString("\n\n")
 }
 
 // writePhases writes the per-phase test counts, headed by whether they were verified.
@@ -481,7 +641,7 @@ func codeList(names []string) string {
 // sortedRows puts the rows that need attention first: invalid, undecided, failing, missing, passed.
 func sortedRows(rows []Row) []Row {
 	rank := func(r Row) int {
-		if r.Outcome == OutcomeMissing {
+		if r.Outcome == OutcomeMissing || r.Outcome == OutcomePending {
 			return 3
 		}
 		switch r.Verdict {
@@ -534,11 +694,11 @@ func Render(r *Report, limit int) string {
 		if len(rows) > 0 {
 			b.WriteString(tableHeader)
 			for _, row := range rows[:keep] {
-				b.WriteString(tableRow(row))
+				b.WriteString(tableRow(r, row))
 			}
 			b.WriteString("\n")
 			for _, row := range rows[:keep] {
-				b.WriteString(details(row))
+				b.WriteString(details(r, row))
 			}
 		}
 		if dropped := len(rows) - keep; dropped > 0 {

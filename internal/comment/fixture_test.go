@@ -112,6 +112,13 @@ func exampleReport(t testing.TB) *comment.Report {
 	if bad.Verdict != verify.VerdictInvalid {
 		t.Fatalf("a CTRF report edited after signing must be invalid, got %s: %s", bad.Verdict, bad.Summary)
 	}
+	// An AICR pointer file (issue 9): the same verified evidence, pulled
+	// from a registry, signed on an instance without a CT log.
+	pulled := *good
+	sig := *good.Signature
+	sig.SCTIgnored = true
+	pulled.Signature = &sig
+	logIndex := int64(101)
 	r := &comment.Report{Repository: "NVIDIA/aicr", PR: 412, HeadSHA: strings.Repeat("c0ffee", 7)[:40], RunURL: runURL,
 		Rows: []comment.Row{
 			{Recipe: "h100-eks-ubuntu-training", RecipePath: "recipes/h100-eks-ubuntu-training.yaml", BundlePath: "recipes/evidence/h100-eks-ubuntu-training/evidence-bundle.tar.gz",
@@ -125,6 +132,12 @@ func exampleReport(t testing.TB) *comment.Report {
 				}}},
 			{Recipe: "Evil_Name <b>@octocat</b>", RecipePath: "recipes/overlays/evil.yaml", Reason: "overlay changed; its metadata.name is not a recipe name",
 				Outcome: comment.OutcomeMissing, Verdict: verify.VerdictPassed},
+			{Recipe: "gb200-eks-ubuntu-training", RecipePath: "recipes/gb200-eks-ubuntu-training.yaml",
+				PointerPath: "recipes/evidence/gb200-eks-ubuntu-training/058861a7ee8536cddd20f3c5a1e98b12/sha256-addd96562f556d03ae587b8397601b879fff3bbc8586970e5b6273ef46db4026.yaml",
+				Reason:      "pointer file added", Outcome: comment.OutcomeVerified, Verdict: pulled.Verdict, Result: &pulled,
+				Pointer: &comment.PointerInfo{Source: "058861a7ee8536cddd20f3c5a1e98b12", Identity: sig.Identity, Issuer: sig.Issuer,
+					OCI: "ghcr.io/nvidia/aicr-evidence:gb200-eks-ubuntu-training-35ac98ecb1ae", Digest: "sha256:addd96562f556d03ae587b8397601b879fff3bbc8586970e5b6273ef46db4026", RekorLogIndex: &logIndex},
+				Match: &comment.RecipeMatch{Kind: "resolved", Match: true, Summary: "the bundle's recipe is the PR's recipe (canonical digest equal)"}},
 		},
 		Notes: []string{"1 file ignored: recipes/README.md is not a recipe"},
 	}

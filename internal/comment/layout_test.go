@@ -32,7 +32,8 @@ func TestSummaryTableLayout(t *testing.T) {
 		rows[row[1]] = row
 	}
 	good, bad := rows["h100-eks-ubuntu-training"], rows["h200-oke-ubuntu-inference"]
-	if good == nil || bad == nil {
+	ptr := rows["gb200-eks-ubuntu-training pointer, source 058861a7…"]
+	if good == nil || bad == nil || ptr == nil {
 		t.Fatalf("rows %q", summary)
 	}
 	if !strings.HasPrefix(good[0], "✅") || !strings.HasPrefix(bad[0], "❌") {
@@ -41,6 +42,14 @@ func TestSummaryTableLayout(t *testing.T) {
 	// The signer: repository, workflow, ref and class; the full identity is in the details.
 	if want := "acme-gpu/recipe-evidence evidence.yml on main community (acme-gpu-lab)"; good[2] != want {
 		t.Errorf("signer cell %q, want %q", good[2], want)
+	}
+	// A pointer row (AICR's layout): the source in the recipe cell, the SCT
+	// opt-out under the signer, and the pinned artifact and Rekor entry in the details.
+	if want := "acme-gpu/recipe-evidence evidence.yml on main community (acme-gpu-lab) ⚠️ no SCT (opt-out)"; ptr[2] != want || !strings.HasPrefix(ptr[0], "✅") {
+		t.Errorf("pointer row %q", ptr)
+	}
+	if !strings.Contains(md, "artifact "+comment.Code("ghcr.io/nvidia/aicr-evidence:gb200-eks-ubuntu-training-35ac98ecb1ae")+" @ "+comment.Code("sha256:addd96562f55…")+", Rekor log index 101 claimed.") {
+		t.Error("the pointer's artifact and Rekor entry are not in its details")
 	}
 	if !strings.Contains(md, comment.Code("https://github.com/acme-gpu/recipe-evidence/.github/workflows/evidence.yml@refs/heads/main")) {
 		t.Error("the full identity is not in the details")

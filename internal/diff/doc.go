@@ -21,6 +21,17 @@
 // every verified bundle to it: the bundle names the item's recipe and lies in
 // that recipe's folder.
 //
+// AICR's repository layout is read beside it: pointer files at
+// <EvidenceDir>/<recipe-name>/<source>/sha256-<hex>.yaml (and the flat
+// <EvidenceDir>/<recipe-name>.yaml of an unsigned pending pointer) are a
+// recipe's evidence too, planned like bundles (Item.PointerPath): a changed
+// pointer is verified against the recipe of its folder at the PR head; a
+// changed recipe against the pointers the PR adds for it, or, when it adds
+// none and has no bundle, against every pointer of it at the head; it is
+// Missing only with neither a bundle nor a pointer. Pointers are add-only: a
+// modified or moved pointer's item carries Item.AddOnly, a deleted one is in
+// [Plan.RemovedPointers].
+//
 // When the PR changes recipe-glob files only, the planner reads only the
 // directories AICR resolves them from (see indexScope); when the changed
 // files alone decide the plan (resolved recipes changed

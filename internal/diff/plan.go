@@ -41,8 +41,10 @@ type Config struct {
 	// Segments match with path.Match; a "**" segment matches any number of
 	// segments. Only .yaml and .yml files are read as recipes.
 	RecipeGlobs []string
-	// EvidenceDir holds the bundles (default "recipes/evidence"). Nothing
-	// under it is a recipe.
+	// EvidenceDir holds the bundles (default "recipes/evidence") and AICR's
+	// pointer files (<EvidenceDir>/<recipe>/<source>/sha256-<hex>.yaml, and
+	// the flat <EvidenceDir>/<recipe>.yaml of an unsigned pending pointer).
+	// Nothing under it is a recipe.
 	EvidenceDir string
 	// BundleName is the bundle's file name (default "evidence-bundle.tar.gz").
 	BundleName string
@@ -56,6 +58,9 @@ const (
 	DefaultRecipeGlob  = "recipes/**/*.yaml"
 	DefaultEvidenceDir = "recipes/evidence"
 	DefaultBundleName  = "evidence-bundle.tar.gz"
+	// DefaultPolicyName is the policy's file name in EvidenceDir; a flat
+	// <EvidenceDir>/policy.yaml is never read as a pointer file.
+	DefaultPolicyName = "policy.yaml"
 )
 
 // Item is one recipe/bundle pair of a plan.
@@ -68,11 +73,19 @@ type Item struct {
 	// PreviousPath is the recipe's path before a rename in this PR.
 	PreviousPath string `json:"previousPath,omitempty"`
 	// BundlePath is <EvidenceDir>/<RecipeName>/<BundleName> (or where the
-	// bundle was found).
+	// bundle was found); "" for a pointer item.
 	BundlePath string `json:"bundlePath,omitempty"`
-	// RecipeChanged and BundleChanged say which of the two this PR changes.
+	// PointerPath is the AICR pointer file of a pointer item, which stands
+	// for the bundle it pins (BundlePath is then "").
+	PointerPath string `json:"pointerPath,omitempty"`
+	// RecipeChanged and BundleChanged say which of the two this PR changes
+	// (for a pointer item, BundleChanged: the pointer file).
 	RecipeChanged bool `json:"recipeChanged,omitempty"`
 	BundleChanged bool `json:"bundleChanged,omitempty"`
+	// AddOnly, when set, says how this PR edits or deletes an existing
+	// pointer file. Pointers are add-only: callers treat the item as invalid
+	// whatever its verification finds (a modified pointer is still verified).
+	AddOnly string `json:"addOnly,omitempty"`
 	// NeedsBundleName marks an orphan bundle whose directory names no
 	// recipe: the caller reads the recipe name inside the bundle and calls
 	// [Plan.Resolve].
@@ -84,7 +97,8 @@ type Item struct {
 // Plan is what a pull request asks the verifier to check. Every list is
 // sorted by recipe name, then bundle path, then recipe path.
 type Plan struct {
-	// Items: verify the bundle at BundlePath against the recipe at RecipePath.
+	// Items: verify the bundle at BundlePath (or the pointer file at
+	// PointerPath) against the recipe at RecipePath.
 	Items []Item `json:"items,omitempty"`
 	// Missing: a recipe changed, and the PR head has no bundle for it.
 	Missing []Item `json:"missing,omitempty"`
@@ -95,6 +109,10 @@ type Plan struct {
 	Orphans []Item `json:"orphans,omitempty"`
 	// Removed: a recipe or a bundle this PR deletes.
 	Removed []Item `json:"removed,omitempty"`
+	// RemovedPointers: pointer files this PR deletes or moves out of the
+	// layout. Pointers are add-only: each carries AddOnly, and callers treat
+	// it as invalid.
+	RemovedPointers []Item `json:"removedPointers,omitempty"`
 	// Uncovered: recipes this PR affects without changing them (they inherit
 	// from, or apply, a changed overlay, mixin or file) that have no bundle
 	// (intermediate overlays that others inherit from are left out: they are
@@ -151,7 +169,7 @@ func (cfg Config) normalize() (Config, error) {
 	}
 	cfg.PolicyPath = strings.Trim(strings.TrimSpace(cfg.PolicyPath), "/")
 	if cfg.PolicyPath == "" {
-		cfg.PolicyPath = cfg.EvidenceDir + "/policy.yaml"
+		cfg.PolicyPath = cfg.EvidenceDir + "/" + DefaultPolicyName
 	}
 	if err := checkRepoPath("policy path", cfg.PolicyPath); err != nil {
 		return cfg, err
@@ -181,6 +199,8 @@ const (
 	classMisplacedBundle
 	classPolicy
 	classEvidenceOther
+	classPointer
+	classMisplacedPointer
 )
 
 // classify says what a path is, and for a bundle, the recipe directory name.
@@ -234,6 +254,15 @@ func (cfg Config) classify(p string) (fileClass, string) {
 			return classBundle, segs[0]
 		case segs[len(segs)-1] == cfg.BundleName:
 			return classMisplacedBundle, ""
+		case !isYAMLFile(p):
+		case len(segs) == 3:
+			// <recipe>/<source>/sha256-<hex>.yaml: pointer.CheckPath
+			// checks the rest when it is verified.
+			return classPointer, segs[0]
+		case len(segs) == 1 && baseName(segs[0]) != baseName(DefaultPolicyName):
+			return classPointer, baseName(segs[0])
+		case strings.HasPrefix(segs[len(segs)-1], "sha256-"):
+			return classMisplacedPointer, ""
 		}
 		return classEvidenceOther, ""
 	}
@@ -326,6 +355,8 @@ type planner struct {
 	// otherChanged: changed YAML files that are not recipe files (a .yml,
 	// a file outside the globs or under EvidenceDir): overlays may use them.
 	otherChanged map[string]bool
+	// pointers: the pointer files the PR adds, modifies or moves, by path.
+	pointers map[string]pointerChange
 }
 
 // NewPlanContext builds the plan of a pull request from its changed files
@@ -373,11 +404,42 @@ type bundleChange struct {
 	status     Status
 }
 
+// pointerChange is a pointer file the PR adds, modifies or moves into the
+// layout; name is its <recipe> path segment (the flat file's name).
+type pointerChange struct {
+	path, from, name string
+	status           Status
+}
+
+// addOnly is the add-only violation of a changed pointer, "" for one added
+// (or moved in from a path that was no pointer).
+func (pc pointerChange) addOnly() string {
+	switch {
+	case pc.status == StatusModified:
+		return fmt.Sprintf("pointer files are add-only: this PR edits %s; add a new pointer instead", qp(pc.path))
+	case pc.from != "":
+		return fmt.Sprintf("pointer files are add-only: this PR moves %s to %s; add a new pointer instead", qp(pc.from), qp(pc.path))
+	}
+	return ""
+}
+
+func (pc pointerChange) reason() string {
+	switch {
+	case pc.from != "":
+		return "pointer file moved from " + pc.from
+	case pc.status == StatusModified:
+		return "pointer file modified"
+	}
+	return "pointer file added"
+}
+
 func (pl *planner) run(changes []Change) error {
 	p, cfg := pl.plan, pl.cfg
 	var recipeFiles, removedFiles []fileChange
 	bundles := map[string]bundleChange{}
 	removedBundles := map[string]string{}
+	pointers := map[string]pointerChange{} // by path
+	var removedPointers []string
 
 	// checked validates a changed path; ok=false: ignore it.
 	checked := func(x string) (bool, error) {
@@ -420,6 +482,12 @@ func (pl *planner) run(changes []Change) error {
 			switch class, name := cfg.classify(gone); class {
 			case classBundle:
 				removedBundles[name] = gone
+			case classPointer:
+				// A pointer renamed to another pointer path is flagged on
+				// its new path (one row).
+				if to, _ := cfg.classify(c.Path); st != StatusRenamed || !ok || to != classPointer {
+					removedPointers = append(removedPointers, gone)
+				}
 			case classRecipe:
 				to := ""
 				if st == StatusRenamed {
@@ -443,6 +511,17 @@ func (pl *planner) run(changes []Change) error {
 		case classMisplacedBundle:
 			p.Orphans = append(p.Orphans, Item{BundlePath: c.Path, BundleChanged: true,
 				Reason: fmt.Sprintf("a bundle that is not at %s/<recipe-name>/%s: it is never verified; move it", cfg.EvidenceDir, cfg.BundleName)})
+		case classPointer:
+			pc := pointerChange{path: c.Path, name: name, status: st}
+			if from != "" {
+				if fc, _ := cfg.classify(from); fc == classPointer {
+					pc.from = from
+				}
+			}
+			pointers[c.Path] = pc
+		case classMisplacedPointer:
+			p.Orphans = append(p.Orphans, Item{PointerPath: c.Path, BundleChanged: true,
+				Reason: fmt.Sprintf("a pointer file that is not at %s/<recipe-name>/<source>/sha256-<hex>.yaml: it is never verified; move it", cfg.EvidenceDir)})
 		case classPolicy:
 			p.PolicyChanged = true
 		case classRecipe:
@@ -456,7 +535,8 @@ func (pl *planner) run(changes []Change) error {
 			}
 		}
 	}
-	if len(recipeFiles)+len(removedFiles)+len(bundles)+len(removedBundles)+len(pl.otherChanged) > 0 {
+	pl.pointers = pointers
+	if len(recipeFiles)+len(removedFiles)+len(bundles)+len(removedBundles)+len(pl.otherChanged)+len(pointers)+len(removedPointers) > 0 {
 		// Overlays the PR modifies or removes, as they were at the base: the
 		// recipes they applied to by criteria then are affected even when they
 		// no longer apply at the head.
@@ -482,6 +562,9 @@ func (pl *planner) run(changes []Change) error {
 			return err
 		}
 		if err := pl.bundles(bundles, removedBundles, removedFiles); err != nil {
+			return err
+		}
+		if err := pl.pointerFiles(removedPointers); err != nil {
 			return err
 		}
 		pl.lfsBundles()
@@ -521,6 +604,11 @@ func (pl *planner) decidedByChanges(recipeFiles, removedFiles []fileChange, bund
 			return false, nil
 		}
 	}
+	for _, pc := range pl.pointers {
+		if !names[pc.name] {
+			return false, nil
+		}
+	}
 	return true, nil
 }
 
@@ -537,7 +625,7 @@ func (pl *planner) decidedByChanges(recipeFiles, removedFiles []fileChange, bund
 // differential tests (FuzzPlanShortcut) check that this plan equals the
 // full index's.
 func (pl *planner) indexScope(recipeFiles, removedFiles []fileChange, bundles map[string]bundleChange, removedBundles map[string]string) (func(dir string) bool, error) {
-	if pl.fullIndex || len(removedFiles)+len(bundles)+len(removedBundles) > 0 {
+	if pl.fullIndex || len(removedFiles)+len(bundles)+len(removedBundles)+len(pl.pointers) > 0 {
 		return nil, nil
 	}
 	dirs, parents := map[string]bool{}, map[string]bool{}
@@ -654,6 +742,106 @@ func (pl *planner) addItem(name, recipePath, prev, bp string, recipeChanged, bun
 	}
 	it.Reason = joinReason(it.Reason, reason)
 	return it, nil
+}
+
+// addPointer adds (or extends) the item of the pointer file at pp, as
+// addItem does for a bundle.
+func (pl *planner) addPointer(name, recipePath, prev, pp string, recipeChanged bool, reason string) (*Item, error) {
+	it, err := pl.addItem(name, recipePath, prev, pp, recipeChanged, false, reason)
+	if err != nil {
+		return nil, err
+	}
+	it.BundlePath, it.PointerPath = "", pp
+	return it, nil
+}
+
+// recipePointers adds an item for each pointer file of recipe name that the
+// PR changes and, when it changes none and atHead is set, for each pointer
+// file of it at the PR head: its evidence, verified against the recipe at
+// the head like a bundle. It returns how many it added.
+func (pl *planner) recipePointers(name, recipePath, prev string, recipeChanged bool, reason string, atHead bool) (int, error) {
+	n := 0
+	for _, pp := range sortedNames(pl.pointers) {
+		if pl.pointers[pp].name != name {
+			continue
+		}
+		if _, err := pl.addPointer(name, recipePath, prev, pp, recipeChanged, reason); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	if n > 0 || !atHead {
+		return n, nil
+	}
+	files, err := pl.r.list()
+	if errors.Is(err, errNotEnumerable) {
+		return 0, fmt.Errorf("%w: it is needed to find the pointer files of recipe %q", err, name)
+	}
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range files {
+		if c, pn := pl.cfg.classify(f); c != classPointer || pn != name {
+			continue
+		}
+		if _, err := pl.addPointer(name, recipePath, prev, f, recipeChanged, reason+"; its pointer file "+f+", which this PR does not change, is verified against it"); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// pointerFiles handles the pointer files the PR changes (each verified
+// against its recipe at the PR head, R4) and those it removes (add-only).
+func (pl *planner) pointerFiles(removed []string) error {
+	p, cfg := pl.plan, pl.cfg
+	for _, pp := range sortedNames(pl.pointers) {
+		pc := pl.pointers[pp]
+		reason := pc.reason()
+		it := pl.items[pp]
+		if it == nil && ValidRecipeName(pc.name) {
+			d, err := p.lookupName(pc.name)
+			if err != nil {
+				return err
+			}
+			if d != nil {
+				if it, err = pl.addPointer(pc.name, d.path, "", pp, false, ""); err != nil {
+					return err
+				}
+				reason += "; verified against the recipe at the PR head, which this PR does not change"
+			}
+		}
+		if it == nil {
+			o := Item{RecipeName: oneLine(pc.name, 130), PointerPath: pp, BundleChanged: true, AddOnly: pc.addOnly()}
+			if ValidRecipeName(pc.name) {
+				o.Reason = fmt.Sprintf("%s, but no recipe named %q exists at the PR head", reason, pc.name)
+			} else {
+				o.Reason = fmt.Sprintf("%s, but %q is not a valid recipe name: a pointer lies at %s/<recipe-name>/<source>/sha256-<hex>.yaml", reason, cut(pc.name, 130), cfg.EvidenceDir)
+			}
+			p.Orphans = append(p.Orphans, o)
+			continue
+		}
+		it.BundleChanged = true
+		it.AddOnly = pc.addOnly()
+		it.Reason = joinReason(it.Reason, reason)
+	}
+	for _, pp := range removed {
+		_, name := cfg.classify(pp)
+		p.RemovedPointers = append(p.RemovedPointers, Item{RecipeName: oneLine(name, 130), PointerPath: pp,
+			AddOnly: fmt.Sprintf("pointer files are add-only: this PR deletes %s; add a new pointer instead", qp(pp)),
+			Reason:  "pointer file removed"})
+	}
+	return nil
+}
+
+// AICRPointerPath is the path of a pointer file of the plan as AICR's layout
+// writes it (EvidenceDir read as recipes/evidence), for pointer.CheckPath.
+func (p *Plan) AICRPointerPath(pp string) string {
+	if rel, ok := strings.CutPrefix(pp, p.cfg.EvidenceDir+"/"); ok {
+		return "recipes/evidence/" + rel
+	}
+	return pp
 }
 
 func recipeReason(fc fileChange) string {
@@ -787,13 +975,21 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 		case bp == "":
 			p.Missing = append(p.Missing, Item{RecipeName: oneLine(name, 130), RecipePath: fc.path, PreviousPath: fc.from, RecipeChanged: true,
 				Reason: reason + fmt.Sprintf("; %q is not a valid recipe name, so no bundle can be matched to it", cut(name, 130))})
-		case pl.head.Exists(bp):
-			if _, err := pl.addItem(name, fc.path, fc.from, bp, true, false, reason); err != nil {
+		default:
+			hasBundle := pl.head.Exists(bp)
+			if hasBundle {
+				if _, err := pl.addItem(name, fc.path, fc.from, bp, true, false, reason); err != nil {
+					return err
+				}
+			}
+			n, err := pl.recipePointers(name, fc.path, fc.from, true, reason, !hasBundle)
+			if err != nil {
 				return err
 			}
-		default:
-			it := &Item{RecipeName: name, RecipePath: fc.path, PreviousPath: fc.from, BundlePath: bp, RecipeChanged: true, Reason: reason}
-			ownMissing = append(ownMissing, it)
+			if !hasBundle && n == 0 {
+				it := &Item{RecipeName: name, RecipePath: fc.path, PreviousPath: fc.from, BundlePath: bp, RecipeChanged: true, Reason: reason}
+				ownMissing = append(ownMissing, it)
+			}
 		}
 	}
 	for _, fc := range removedFiles {
@@ -923,8 +1119,10 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 		bp := cfg.BundlePath(name)
 		if changedPaths[l.path] {
 			// Its own change already put it in Items or Missing.
-			if it := pl.items[bp]; bp != "" && it != nil {
-				it.Reason = joinReason(it.Reason, reason)
+			for _, it := range pl.items {
+				if it.RecipePath == l.path {
+					it.Reason = joinReason(it.Reason, reason)
+				}
 			}
 			for _, it := range ownMissing {
 				if it.RecipePath == l.path {
@@ -933,12 +1131,20 @@ func (pl *planner) recipes(recipeFiles, removedFiles []fileChange) error {
 			}
 			continue
 		}
-		switch {
-		case bp != "" && pl.head.Exists(bp):
+		hasBundle := bp != "" && pl.head.Exists(bp)
+		if hasBundle {
 			if _, err := pl.addItem(name, l.path, "", bp, false, false, reason); err != nil {
 				return err
 			}
-		case !ancestor[l.path]:
+		}
+		n := 0
+		if bp != "" {
+			var err error
+			if n, err = pl.recipePointers(name, l.path, "", false, reason, !hasBundle); err != nil {
+				return err
+			}
+		}
+		if !hasBundle && n == 0 && !ancestor[l.path] {
 			// Intermediate overlays without evidence are covered through
 			// the recipes that inherit from them.
 			pl.uncovered[name] = &Item{RecipeName: name, RecipePath: l.path, BundlePath: bp, Reason: reason}
@@ -1150,7 +1356,10 @@ func (pl *planner) lfsBundles() {
 	if !ok {
 		return
 	}
-	for bp := range pl.items {
+	for bp, it := range pl.items {
+		if it.PointerPath != "" {
+			continue // read and parsed as a pointer when verified
+		}
 		n, ok := s.Size(bp)
 		if !ok || n >= maxLFSPointerBytes {
 			continue
@@ -1180,7 +1389,7 @@ func (pl *planner) finish() {
 }
 
 func (p *Plan) sort() {
-	for _, l := range [][]Item{p.Items, p.Missing, p.Orphans, p.Removed, p.Uncovered} {
+	for _, l := range [][]Item{p.Items, p.Missing, p.Orphans, p.Removed, p.Uncovered, p.RemovedPointers} {
 		sort.SliceStable(l, func(i, j int) bool {
 			a, b := l[i], l[j]
 			if a.RecipeName != b.RecipeName {
@@ -1188,6 +1397,9 @@ func (p *Plan) sort() {
 			}
 			if a.BundlePath != b.BundlePath {
 				return a.BundlePath < b.BundlePath
+			}
+			if a.PointerPath != b.PointerPath {
+				return a.PointerPath < b.PointerPath
 			}
 			return a.RecipePath < b.RecipePath
 		})
@@ -1219,6 +1431,13 @@ func sortedUnique(s []string) []string {
 func (p *Plan) CheckBundleRecipe(it Item, bundleRecipe string) error {
 	if bundleRecipe != it.RecipeName {
 		return fmt.Errorf("the bundle is evidence for recipe %q, not %q", cut(bundleRecipe, 130), it.RecipeName)
+	}
+	if it.PointerPath != "" {
+		// A pointer lies in its recipe's folder (or is its flat file).
+		if c, name := p.cfg.classify(it.PointerPath); c != classPointer || name != bundleRecipe {
+			return fmt.Errorf("the pointer names evidence for recipe %q but lies at %s, not at %s/%s/<source>/sha256-<hex>.yaml: move it", cut(bundleRecipe, 130), qp(it.PointerPath), p.cfg.EvidenceDir, bundleRecipe)
+		}
+		return nil
 	}
 	if want := p.cfg.BundlePath(bundleRecipe); it.BundlePath != want {
 		return fmt.Errorf("the bundle is evidence for recipe %q but lies at %s, not at %s: move it", cut(bundleRecipe, 130), qp(it.BundlePath), qp(want))

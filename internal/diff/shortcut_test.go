@@ -39,11 +39,33 @@ func shortcutHead(t testing.TB) (MapTree, []string) {
 	}
 	names = sortedUnique(names) // eks-training and kind are both an overlay and a resolved example
 	for i, n := range names {
-		if i%3 != 2 { // every third recipe has no evidence
+		switch {
+		case i%3 != 2: // every third recipe has no bundle
 			tree["recipes/evidence/"+n+"/evidence-bundle.tar.gz"] = []byte(bundle)
+		case i%2 == 0: // half of those have AICR pointer files instead
+			tree[pointerOf(n, 1)] = []byte(pointerBytes)
+			tree[pointerOf(n, 2)] = []byte(pointerBytes)
 		}
 	}
 	return tree, names
+}
+
+// pointerBytes stands for a pointer file: the planner never reads one.
+const pointerBytes = "schemaVersion: 1.0.0\n"
+
+// pointerOf is the path of AICR pointer file k of recipe name.
+func pointerOf(name string, k byte) string {
+	return fmt.Sprintf("recipes/evidence/%s/%032x/sha256-%064x.yaml", name, k, k)
+}
+
+// headPointer returns a pointer file of recipe name at the head, or "".
+func (c *changeSet) headPointer(name string) string {
+	for _, p := range sortedNames(c.head) {
+		if strings.HasPrefix(p, "recipes/evidence/"+name+"/") && strings.HasSuffix(p, ".yaml") {
+			return p
+		}
+	}
+	return ""
 }
 
 // changeSet is a PR: the head tree after it, and its changed files.
@@ -125,7 +147,7 @@ func applyOps(base MapTree, names []string, ops []byte) *changeSet {
 		return ""
 	}
 	for i := 0; i+1 < len(ops) && i < 24; i += 2 {
-		op, arg := ops[i]%14, ops[i+1]
+		op, arg := ops[i]%20, ops[i+1]
 		n, m := pick(arg), pick(arg/7+1)
 		fresh := fmt.Sprintf("new-%d", arg%5)
 		switch op {
@@ -170,6 +192,33 @@ func applyOps(base MapTree, names []string, ops []byte) *changeSet {
 			c.put("recipes/evidence/"+n+"/nested/evidence-bundle.tar.gz", bundle)
 		case 13: // a second resolved recipe file of the same name, elsewhere
 			c.put("recipes/other/"+n+".yaml", resolvedRecipe(""))
+		case 14: // a pointer file added
+			c.put(pointerOf(n, arg), pointerBytes)
+		case 15: // a pointer file edited (add-only)
+			if p := c.headPointer(n); p != "" {
+				c.put(p, pointerBytes+"# edited\n")
+			}
+		case 16: // a pointer file removed
+			if p := c.headPointer(n); p != "" {
+				c.remove(p)
+			}
+		case 19: // a pointer file moved to another recipe's folder
+			if p := c.headPointer(n); p != "" {
+				c.rename(p, pointerOf(m, arg))
+			}
+		case 17: // a pointer file for a recipe that does not exist, or off the layout
+			if arg%2 == 0 {
+				c.put(pointerOf(fresh, arg), pointerBytes)
+			} else {
+				c.put("recipes/evidence/"+n+"/sha256-"+fmt.Sprintf("%064x", arg)+".yaml", pointerBytes)
+			}
+		case 18: // a new resolved recipe with a pointer file, or a flat pending pointer
+			if arg%2 == 0 {
+				c.put("recipes/resolved/"+fresh+".yaml", resolvedRecipe(""))
+				c.put(pointerOf(fresh, arg), pointerBytes)
+			} else {
+				c.put("recipes/evidence/"+n+".yaml", pointerBytes)
+			}
 		}
 	}
 	return c
@@ -212,7 +261,19 @@ func TestPlanShortcutEqualsFullPlan(t *testing.T) {
 		return byte(i)
 	}
 	eksTr, aksTr, h100 := idx("eks-training"), idx("aks-training"), idx("h100-eks-ubuntu-training")
-	other := h100 + 7 // a second name: applyOps picks names[arg/7+1]
+	other := h100 + 7            // a second name: applyOps picks names[arg/7+1]
+	unique := func(i int) bool { // one recipe file of that name
+		_, overlay := base["recipes/overlays/"+names[i]+".yaml"]
+		_, resolved := base["recipes/resolved/"+names[i]+".yaml"]
+		return overlay != resolved
+	}
+	withPointer := byte(0) // a recipe with pointer files (and another one to move one to)
+	for i := range names {
+		if i%3 == 2 && i%2 == 0 && i < 200 && unique(i) && unique(i/7+1) {
+			withPointer = byte(i)
+			break
+		}
+	}
 	tests := []struct {
 		name     string
 		ops      []byte
@@ -239,6 +300,16 @@ func TestPlanShortcutEqualsFullPlan(t *testing.T) {
 		{"two resolved recipes of one name, both changed", []byte{0, eksTr, 13, eksTr}, true,
 			`plan: recipe name "eks-training" is defined by more than one file at the PR head: "recipes/resolved/eks-training.yaml" and "recipes/other/eks-training.yaml"`},
 		{"a resolved recipe shadows an overlay's name", []byte{13, h100, 3, h100}, true, ""},
+		{"new resolved recipe with its pointer", []byte{18, 0}, true, ""},
+		{"resolved recipe edited, with a new pointer", []byte{0, eksTr, 14, eksTr}, true, ""},
+		{"pointer added alone", []byte{14, h100}, false, ""},
+		{"pointer edited", []byte{15, withPointer}, false, ""},
+		{"pointer removed", []byte{16, withPointer}, true, ""}, // nothing to look up: flagged
+		{"pointer moved to another recipe", []byte{19, withPointer}, false, ""},
+		{"pointer for no recipe", []byte{17, 0}, false, ""},
+		{"pointer off the layout", []byte{17, 1}, true, ""}, // an orphan by its path
+		{"flat pending pointer", []byte{18, 1}, false, ""},
+		{"overlay edited, its recipes have pointers", []byte{10, withPointer}, false, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -257,7 +328,7 @@ func TestPlanShortcutEqualsFullPlan(t *testing.T) {
 // shortcut and the full index give the same plan.
 func FuzzPlanShortcut(f *testing.F) {
 	base, names := shortcutHead(f)
-	for _, s := range [][]byte{{0, 3}, {1, 0, 3, 1}, {4, 2, 3, 2, 0, 1}, {5, 7, 9, 1}, {6, 2, 7, 3, 8, 4}, {10, 5, 11, 0, 12, 2, 13, 4}} {
+	for _, s := range [][]byte{{0, 3}, {1, 0, 3, 1}, {4, 2, 3, 2, 0, 1}, {5, 7, 9, 1}, {6, 2, 7, 3, 8, 4}, {10, 5, 11, 0, 12, 2, 13, 4}, {14, 2, 15, 8, 16, 3, 17, 1, 18, 0, 19, 8}} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, ops []byte) {

@@ -27,5 +27,24 @@ func NewSweepPlan(ctx context.Context, head Lister, cfg Config) (*Plan, error) {
 			changes = append(changes, Change{Path: p, Status: StatusAdded})
 		}
 	}
-	return NewPlanContext(ctx, changes, head, cfg)
+	p, err := NewPlanContext(ctx, changes, head, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The sweep verifies bundles only: a recipe whose evidence is AICR
+	// pointer files is missing here (the PR flow verifies pointers).
+	items := p.Items[:0]
+	for _, it := range p.Items {
+		if it.PointerPath == "" {
+			items = append(items, it)
+			continue
+		}
+		if len(p.Missing) == 0 || p.Missing[len(p.Missing)-1].RecipeName != it.RecipeName {
+			p.Missing = append(p.Missing, Item{RecipeName: it.RecipeName, RecipePath: it.RecipePath, BundlePath: norm.BundlePath(it.RecipeName), RecipeChanged: true,
+				Reason: "no bundle: its evidence is AICR pointer files, which the sweep does not verify"})
+		}
+	}
+	p.Items = items
+	p.sort()
+	return p, nil
 }
