@@ -629,6 +629,9 @@ func newSigner(ctx context.Context, o *Options, env Env, p *Progress) (assemble.
 		cfg.TrustedRoot = tr
 	}
 	if o.SigningConfig != "" || cfg.NeedsSigningConfig() {
+		if o.SigningConfig == "" {
+			p.Step("reading the public-good Sigstore signing config (TUF)")
+		}
 		if err := cfg.LoadSigningConfig(ctx, o.SigningConfig, ""); err != nil {
 			if o.SigningConfig != "" {
 				return nil, fmt.Errorf("--signing-config: %w", err)

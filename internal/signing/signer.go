@@ -421,6 +421,12 @@ func (t *rekorStep) GetTransparencyLogEntry(ctx context.Context, keyOrCertPEM []
 		Retries: serviceRetries,
 		Version: t.svc.Version,
 	})
+	if t.svc.Version == 2 {
+		// sigstore-go's Rekor v2 client ignores Timeout; bound it by the context.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout(defaultRekorTimeout))
+		defer cancel()
+	}
 	if err := rekor.GetTransparencyLogEntry(ctx, keyOrCertPEM, b); err != nil {
 		return rekorError(t.svc.URL, t.svc.Version, err)
 	}

@@ -620,3 +620,22 @@ func TestSigningConfigFromTUFFailureIsUnavailable(t *testing.T) {
 		t.Error("config set despite the error")
 	}
 }
+
+func TestRekorV2TimeoutNamesRekor(t *testing.T) {
+	fs := newFullSigstore(t)
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) })
+	_, sc := signingConfig(t, []svc{{url: fs.fulcioURL, version: 1}}, []svc{{url: hang.URL, version: 2}}, []svc{{url: fs.tsaEndpoint, version: 1}})
+	s, err := signing.NewSigner(signing.Config{SigningConfig: sc, Timeout: 200 * time.Millisecond}, &countingSource{token: githubToken(t, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.SignStatement(context.Background(), exampleBundle(t).Statement)
+	se := serviceError(t, err)
+	t.Logf("error: %v", err)
+	if se.Service != signing.ServiceRekor || se.URL != hang.URL || !strings.Contains(err.Error(), "did not answer in time") {
+		t.Errorf("ServiceError %+v", se)
+	}
+}
