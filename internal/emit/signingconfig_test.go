@@ -13,6 +13,7 @@ import (
 	"github.com/aicr/verify-evidence/internal/emit"
 	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/sigstoretest"
+	"github.com/aicr/verify-evidence/internal/testutil"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -166,5 +167,23 @@ func TestEmitSigningConfigFailures(t *testing.T) {
 			assertOneLine(t, res.err, tc.want...)
 			assertNothingWritten(t, out)
 		})
+	}
+}
+
+// A bundle signed with Rekor v2 and a TSA passes the spec's §10 third-party
+// script (cosign v3, tar, jq), as the Rekor v1 examples do.
+func TestEmitRekorV2BundlePassesThirdPartyScript(t *testing.T) {
+	testutil.NeedThirdPartyTools(t)
+	ts := newRekorV2Sigstore(t)
+	config := ts.signingConfig(t, ts.tsa.URL+"/api/v1/timestamp", ts.v2.URL+"|2")
+	in := copyInputs(t, h100Example)
+	out := outPath(t)
+	mustEmit(t, append(in.args(out), ts.configArgs(config)...), emit.Env{})
+	if ts.v2Hits.Load() != 1 {
+		t.Fatalf("Rekor v2 requests %d, want 1", ts.v2Hits.Load())
+	}
+	vars := fmt.Sprintf("BUNDLE=%s\nTRUSTED_ROOT=%s\nISSUER=%s\nIDENTITY_REGEXP='%s'\n", out, ts.trustedRoot, sigstoretest.GitHubIssuer, signSANRegex)
+	if output, err := testutil.RunThirdParty(t, vars); err != nil {
+		t.Fatalf("the §10 script refused the Rekor v2 bundle: %v\n%s", err, output)
 	}
 }
