@@ -48,7 +48,8 @@ const (
 func keylessArgs(t *testing.T, extra ...string) []string {
 	t.Helper()
 	in := copyInputs(t, h100Example)
-	return in.args(outPath(t), append([]string{"--sign", "keyless"}, extra...)...)
+	// Explicit services: no signing config is fetched (the login stops first).
+	return in.args(outPath(t), append([]string{"--sign", "keyless", "--fulcio-url", "https://fulcio.invalid", "--rekor-url", "https://rekor.invalid"}, extra...)...)
 }
 
 func TestInteractiveRefusedWithoutTerminalStdin(t *testing.T) {

@@ -73,6 +73,7 @@ type Options struct {
 	RekorURL      string
 	RekorVersion  uint
 	TSAURL        string
+	SigningConfig string
 	TrustedRoot   string
 	Redact        string
 	NVML          string
@@ -91,7 +92,8 @@ const usageText = `emit — package and sign AICR recipe evidence
 Usage:
   emit --recipe FILE --results DIR [--bom FILE] [--kubeconfig FILE | in-cluster]
        [--snapshot FILE] [--out evidence-bundle.tar.gz] [--sign keyless|none]
-       [--identity-token FILE] [--fulcio-url URL --rekor-url URL [--tsa-url URL]]
+       [--identity-token FILE] [--signing-config FILE]
+       [--fulcio-url URL] [--rekor-url URL] [--rekor-version 1|2] [--tsa-url URL]
        [--redact minimal|full] [--nvml auto|off|required] [--yes] [--quiet]
 
 --results holds the CTRF reports deployment.json, performance.json and
@@ -125,10 +127,11 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.StringVar(&o.Out, "out", "evidence-bundle.tar.gz", "output bundle `FILE`")
 	fs.StringVar(&o.Sign, "sign", "keyless", "keyless or none")
 	fs.StringVar(&o.IdentityToken, "identity-token", "", "OIDC identity token `FILE` for keyless signing")
-	fs.StringVar(&o.FulcioURL, "fulcio-url", "", "Fulcio `URL` (default public-good)")
-	fs.StringVar(&o.RekorURL, "rekor-url", "", "Rekor `URL` (default public-good)")
-	fs.UintVar(&o.RekorVersion, "rekor-version", 1, "Rekor API version, 1 or 2 (2 needs --tsa-url)")
-	fs.StringVar(&o.TSAURL, "tsa-url", "", "RFC 3161 timestamp authority `URL`")
+	fs.StringVar(&o.SigningConfig, "signing-config", "", "Sigstore signing config `FILE` choosing Fulcio, Rekor and the TSA (default: the public-good one, through TUF)")
+	fs.StringVar(&o.FulcioURL, "fulcio-url", "", "Fulcio `URL` (default: from the signing config)")
+	fs.StringVar(&o.RekorURL, "rekor-url", "", "Rekor `URL` (default: from the signing config)")
+	fs.UintVar(&o.RekorVersion, "rekor-version", 0, "Rekor API version, 1 or 2 (default: 1 with --rekor-url, else the signing config's highest, v2 preferred; 2 needs a TSA)")
+	fs.StringVar(&o.TSAURL, "tsa-url", "", "RFC 3161 timestamp authority `URL` (default: from the signing config)")
 	fs.StringVar(&o.TrustedRoot, "trusted-root", "", "verify the signed bundle against this trusted_root.json `FILE` before writing it")
 	fs.StringVar(&o.Redact, "redact", "minimal", "minimal or full")
 	fs.StringVar(&o.NVML, "nvml", "auto", "auto, off or required")
@@ -164,10 +167,10 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 		return nil, fmt.Errorf("--redact %q: want minimal or full", o.Redact)
 	case o.NVML != "auto" && o.NVML != "off" && o.NVML != "required":
 		return nil, fmt.Errorf("--nvml %q: want auto, off or required", o.NVML)
-	case o.RekorVersion != 1 && o.RekorVersion != 2:
+	case o.RekorVersion > 2:
 		return nil, fmt.Errorf("--rekor-version %d: want 1 or 2", o.RekorVersion)
-	case o.RekorVersion == 2 && o.TSAURL == "":
-		return nil, errors.New("--rekor-version 2 needs --tsa-url: Rekor v2 entries carry no signed time")
+	case o.RekorVersion == 2 && o.TSAURL == "" && o.SigningConfig == "":
+		return nil, errors.New("--rekor-version 2 needs --tsa-url (or a --signing-config that lists a timestamp authority): Rekor v2 entries carry no signed time")
 	}
 	return o, nil
 }
@@ -624,6 +627,17 @@ func newSigner(ctx context.Context, o *Options, env Env, p *Progress) (assemble.
 			return nil, fmt.Errorf("--trusted-root: %w", err)
 		}
 		cfg.TrustedRoot = tr
+	}
+	if o.SigningConfig != "" || cfg.NeedsSigningConfig() {
+		if o.SigningConfig == "" {
+			p.Step("reading the public-good Sigstore signing config (TUF)")
+		}
+		if err := cfg.LoadSigningConfig(ctx, o.SigningConfig, ""); err != nil {
+			if o.SigningConfig != "" {
+				return nil, fmt.Errorf("--signing-config: %w", err)
+			}
+			return nil, err
+		}
 	}
 	p.Step("identity token from %s", tokens.Name())
 	return signing.NewSigner(cfg, tokens)

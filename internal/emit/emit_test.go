@@ -1310,7 +1310,7 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := emit.Options{Recipe: "r.yaml", Results: "ctrf", Out: "evidence-bundle.tar.gz", Sign: "keyless", RekorVersion: 1,
+	want := emit.Options{Recipe: "r.yaml", Results: "ctrf", Out: "evidence-bundle.tar.gz", Sign: "keyless",
 		Redact: "minimal", NVML: "auto", Interactive: true}
 	if !reflect.DeepEqual(*o, want) {
 		t.Errorf("defaults %+v, want %+v", *o, want)

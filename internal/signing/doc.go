@@ -19,6 +19,11 @@
 // right before the Fulcio request, because identity tokens live minutes and
 // evidence runs can take longer.
 //
+// Where to sign comes from a Sigstore signing config (see [Config]): by
+// default the public-good one, read through TUF, which selects Rekor v2 and a
+// timestamp authority as AICR does; a config that offers only Rekor v1 keeps
+// Rekor v1. Explicit URLs override single services.
+//
 // Errors name the service that failed (OIDC token source, Fulcio, timestamp
 // authority, Rekor, self-verification) and give a hint; see [ServiceError].
 package signing

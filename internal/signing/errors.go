@@ -110,6 +110,8 @@ var (
 	// rekorStatusRE matches go-openapi's "[POST /log/entries][500] …" and the
 	// rekor client's retry handler's "giving up after N attempt(s): status 500: …".
 	rekorStatusRE = regexp.MustCompile(`(?s)(?:\]\[(\d{3})\]|status (\d{3}))(?::? ?)(.*)$`)
+	// rekorV2StatusRE matches rekor-tiles' write client: "unexpected response: 400 <body>".
+	rekorV2StatusRE = regexp.MustCompile(`(?s)unexpected response: (\d{3}) ?(.*)$`)
 )
 
 // innermost strips the *url.Error layers (each repeats the method and URL)
@@ -184,6 +186,11 @@ func rekorError(endpoint string, version uint32, err error) *ServiceError {
 		se.Status = coder.Code()
 		if errors.As(err, &payload) && payload.GetPayload() != nil && payload.GetPayload().Message != "" {
 			se.Err = errors.New(payload.GetPayload().Message)
+		}
+	} else if m := rekorV2StatusRE.FindStringSubmatch(err.Error()); m != nil {
+		se.Status, _ = strconv.Atoi(m[1])
+		if msg := strings.TrimSpace(m[2]); msg != "" {
+			se.Err = errors.New(jsonMessage(msg))
 		}
 	} else if m := rekorStatusRE.FindStringSubmatch(err.Error()); m != nil {
 		s := m[1]

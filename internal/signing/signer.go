@@ -26,16 +26,13 @@ import (
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
-// Sigstore public-good endpoints.
+// Sigstore public-good endpoints, named in hints. The services a Signer
+// uses come from explicit URLs or a signing config, never from these.
 const (
-	DefaultFulcioURL = "https://fulcio.sigstore.dev"
-	DefaultRekorURL  = "https://rekor.sigstore.dev"
 	// DefaultRekorV2URL is the Rekor v2 shard of the public-good signing
-	// config at the time of writing. Shards rotate (yearly): pass the URL of
-	// the current one when it changes.
+	// config at the time of writing. Shards rotate (yearly).
 	DefaultRekorV2URL = "https://log2025-1.rekor.sigstore.dev"
-	// SigstoreTSAURL is the public-good RFC 3161 timestamp authority; it is
-	// never used unless given as [Config.TSAURL].
+	// SigstoreTSAURL is the public-good RFC 3161 timestamp authority.
 	SigstoreTSAURL = "https://timestamp.sigstore.dev/api/v1/timestamp"
 )
 
@@ -47,19 +44,28 @@ const (
 	serviceRetries       = 2
 )
 
-// Config configures a [Signer].
+// Config configures a [Signer]. Each service is either given explicitly
+// (FulcioURL, RekorURL with RekorVersion, TSAURL) or chosen from
+// SigningConfig; an explicit URL always wins.
 type Config struct {
-	// FulcioURL is the Fulcio base URL; default https://fulcio.sigstore.dev.
+	// FulcioURL is the Fulcio base URL; empty: chosen from SigningConfig.
 	FulcioURL string
-	// RekorURL is the Rekor base URL; default https://rekor.sigstore.dev for
-	// v1 and [DefaultRekorV2URL] for v2.
+	// RekorURL is the Rekor base URL, spoken to with RekorVersion (default
+	// 1); empty: chosen from SigningConfig.
 	RekorURL string
-	// RekorVersion is the Rekor API: 1 (default) or 2. Rekor v2 entries carry
-	// no signed time, so v2 requires TSAURL.
+	// RekorVersion is the Rekor API, 1 or 2; 0 means 1 for an explicit
+	// RekorURL and, with a signing config, the highest version it offers
+	// (v2 preferred, v1 when it offers only v1). Set with an empty RekorURL
+	// it pins the version chosen from the signing config. Rekor v2 entries
+	// carry no signed time, so v2 requires a timestamp authority.
 	RekorVersion uint32
 	// TSAURL is the full URL of an RFC 3161 timestamp authority endpoint
-	// (e.g. [SigstoreTSAURL]); empty means no timestamp.
+	// (e.g. [SigstoreTSAURL]); empty: those of SigningConfig, if any.
 	TSAURL string
+	// SigningConfig is a Sigstore signing config (signing_config.json, e.g.
+	// the one the public-good TUF repository distributes); see
+	// [Config.LoadSigningConfig]. Needed when an explicit URL is missing.
+	SigningConfig *root.SigningConfig
 	// TrustedRoot, when set, makes the Signer verify every bundle it produces
 	// with the production verifier options (SCT, log entry, signed time)
 	// before returning it, so a bundle its verifiers would reject is never
@@ -78,6 +84,7 @@ type Config struct {
 // assemble.Signer and is safe for concurrent use.
 type Signer struct {
 	cfg       Config
+	services  Services
 	tokens    TokenSource
 	transport http.RoundTripper
 	now       func() time.Time
@@ -86,53 +93,53 @@ type Signer struct {
 	issuer, subject string
 }
 
-// NewSigner checks cfg and returns a Signer that takes identity tokens from
-// tokens. Service URLs must be https; plain http is accepted only for
-// loopback hosts (tests). Rekor v2 without a timestamp authority is refused:
-// its entries would have no verifiable signing time.
+// NewSigner checks cfg, picks its services (see [Config]) and returns a
+// Signer that takes identity tokens from tokens. Service URLs must be https;
+// plain http is accepted only for loopback hosts (tests). Rekor v2 without a
+// timestamp authority is refused: its entries would have no verifiable
+// signing time.
 func NewSigner(cfg Config, tokens TokenSource) (*Signer, error) {
 	if tokens == nil {
 		return nil, errors.New("signing: no identity token source")
 	}
 	switch cfg.RekorVersion {
-	case 0:
-		cfg.RekorVersion = 1
-	case 1, 2:
+	case 0, 1, 2:
 	default:
 		return nil, fmt.Errorf("signing: Rekor version %d is not supported; want 1 or 2", cfg.RekorVersion)
 	}
-	if cfg.RekorVersion == 2 && cfg.TSAURL == "" {
-		return nil, fmt.Errorf("signing: Rekor v2 requires a timestamp authority: its entries carry no signed time, so the bundle could not be verified; set a TSA URL (e.g. %s) or use Rekor v1", SigstoreTSAURL)
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("signing: negative timeout %s", cfg.Timeout)
 	}
-	if cfg.FulcioURL == "" {
-		cfg.FulcioURL = DefaultFulcioURL
-	}
-	if cfg.RekorURL == "" {
-		cfg.RekorURL = DefaultRekorURL
-		if cfg.RekorVersion == 2 {
-			cfg.RekorURL = DefaultRekorV2URL
-		}
-	}
-	var err error
-	if cfg.FulcioURL, err = checkServiceURL("Fulcio", cfg.FulcioURL, true); err != nil {
+	svc, err := resolveServices(cfg, time.Now())
+	if err != nil {
 		return nil, err
 	}
-	if cfg.RekorURL, err = checkServiceURL("Rekor", cfg.RekorURL, true); err != nil {
+	if svc.FulcioURL, err = checkServiceURL("Fulcio", svc.FulcioURL, true); err != nil {
 		return nil, err
 	}
-	if cfg.TSAURL != "" {
-		if cfg.TSAURL, err = checkServiceURL("timestamp authority", cfg.TSAURL, false); err != nil {
+	for i := range svc.Rekor {
+		if svc.Rekor[i].URL, err = checkServiceURL("Rekor", svc.Rekor[i].URL, true); err != nil {
 			return nil, err
 		}
 	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("signing: negative timeout %s", cfg.Timeout)
+	for i := range svc.TSAURLs {
+		if svc.TSAURLs[i], err = checkServiceURL("timestamp authority", svc.TSAURLs[i], false); err != nil {
+			return nil, err
+		}
 	}
 	var transport http.RoundTripper = http.DefaultTransport
 	if t, ok := http.DefaultTransport.(*http.Transport); ok {
 		transport = t.Clone()
 	}
-	return &Signer{cfg: cfg, tokens: tokens, transport: transport, now: time.Now}, nil
+	return &Signer{cfg: cfg, services: svc, tokens: tokens, transport: transport, now: time.Now}, nil
+}
+
+// Services returns the endpoints the Signer signs with.
+func (s *Signer) Services() Services {
+	out := s.services
+	out.Rekor = slices.Clone(out.Rekor)
+	out.TSAURLs = slices.Clone(out.TSAURLs)
+	return out
 }
 
 // checkServiceURL requires an absolute https URL (http only for loopback
@@ -266,15 +273,17 @@ func (s *Signer) SignStatement(ctx context.Context, statement []byte) ([]byte, e
 		Context:                    ctx,
 		CertificateProvider:        (*fulcioStep)(r),
 		CertificateProviderOptions: &sign.CertificateProviderOptions{},
-		TransparencyLogs:           []sign.Transparency{(*rekorStep)(r)},
 	}
-	if s.cfg.TSAURL != "" {
-		opts.TimestampAuthorities = []*sign.TimestampAuthority{sign.NewTimestampAuthority(&sign.TimestampAuthorityOptions{
-			URL:       s.cfg.TSAURL,
+	for _, l := range s.services.Rekor {
+		opts.TransparencyLogs = append(opts.TransparencyLogs, &rekorStep{r: r, svc: l})
+	}
+	for _, u := range s.services.TSAURLs {
+		opts.TimestampAuthorities = append(opts.TimestampAuthorities, sign.NewTimestampAuthority(&sign.TimestampAuthorityOptions{
+			URL:       u,
 			Timeout:   s.timeout(defaultTSATimeout),
 			Retries:   serviceRetries,
 			Transport: ctxTransport{ctx: ctx, base: s.transport},
-		})}
+		}))
 	}
 	pb, err := sign.Bundle(&sign.DSSEData{Data: statement, PayloadType: schema.PayloadTypeInToto}, kp, opts)
 	if err != nil {
@@ -282,8 +291,8 @@ func (s *Signer) SignStatement(ctx context.Context, statement []byte) ([]byte, e
 		switch {
 		case errors.As(err, &se):
 			return nil, se
-		case r.phase == phaseTimestamp && s.cfg.TSAURL != "":
-			return nil, tsaError(s.cfg.TSAURL, err)
+		case r.phase == phaseTimestamp && len(s.services.TSAURLs) > 0:
+			return nil, tsaError(strings.Join(s.services.TSAURLs, ", "), err)
 		default:
 			return nil, fmt.Errorf("signing: %w", err)
 		}
@@ -370,7 +379,7 @@ func (f *fulcioStep) GetCertificate(ctx context.Context, kp sign.Keypair, _ *sig
 		}
 		return nil, &ServiceError{Service: ServiceOIDC, URL: s.tokens.Name(), Err: err, Hint: hint}
 	}
-	endpoint := s.cfg.FulcioURL
+	endpoint := s.services.FulcioURL
 	r.progress("requesting certificate from Fulcio " + endpoint)
 	fulcio := sign.NewFulcio(&sign.FulcioOptions{
 		BaseURL:   endpoint,
@@ -390,28 +399,36 @@ func (f *fulcioStep) GetCertificate(ctx context.Context, kp sign.Keypair, _ *sig
 	}
 	r.der = der
 	r.phase = phaseTimestamp
-	if s.cfg.TSAURL != "" {
-		r.progress("requesting timestamp from " + s.cfg.TSAURL)
+	if len(s.services.TSAURLs) > 0 {
+		r.progress("requesting timestamp from " + strings.Join(s.services.TSAURLs, ", "))
 	}
 	return der, nil
 }
 
-// rekorStep uploads the entry of one signature.
-type rekorStep run
+// rekorStep uploads the entry of one signature to one log.
+type rekorStep struct {
+	r   *run
+	svc RekorService
+}
 
 func (t *rekorStep) GetTransparencyLogEntry(ctx context.Context, keyOrCertPEM []byte, b *protobundle.Bundle) error {
-	r := (*run)(t)
-	s := r.s
+	r, s := t.r, t.r.s
 	r.phase = phaseRekor
-	r.progress(fmt.Sprintf("uploading to Rekor %s (v%d)", s.cfg.RekorURL, s.cfg.RekorVersion))
+	r.progress(fmt.Sprintf("uploading to Rekor %s (v%d)", t.svc.URL, t.svc.Version))
 	rekor := sign.NewRekor(&sign.RekorOptions{
-		BaseURL: s.cfg.RekorURL,
+		BaseURL: t.svc.URL,
 		Timeout: s.timeout(defaultRekorTimeout),
 		Retries: serviceRetries,
-		Version: s.cfg.RekorVersion,
+		Version: t.svc.Version,
 	})
+	if t.svc.Version == 2 {
+		// sigstore-go's Rekor v2 client ignores Timeout; bound it by the context.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout(defaultRekorTimeout))
+		defer cancel()
+	}
 	if err := rekor.GetTransparencyLogEntry(ctx, keyOrCertPEM, b); err != nil {
-		return rekorError(s.cfg.RekorURL, s.cfg.RekorVersion, err)
+		return rekorError(t.svc.URL, t.svc.Version, err)
 	}
 	return nil
 }

@@ -515,19 +515,21 @@ func TestNewSignerValidates(t *testing.T) {
 		cfg  signing.Config
 		want string // "" = accepted
 	}{
-		"defaults":                {signing.Config{}, ""},
+		"explicit services":       {explicit(signing.Config{}), ""},
+		"nothing, no config":      {signing.Config{}, "signing config"},
+		"no rekor, no config":     {signing.Config{FulcioURL: "https://fulcio.example.com"}, "signing config"},
 		"loopback http":           {signing.Config{FulcioURL: "http://127.0.0.1:8080", RekorURL: "http://localhost:9/", TSAURL: "http://[::1]:1/api/v1/timestamp"}, ""},
-		"rekor v2 with tsa":       {signing.Config{RekorVersion: 2, TSAURL: signing.SigstoreTSAURL}, ""},
-		"rekor v2 without tsa":    {signing.Config{RekorVersion: 2}, "timestamp authority"},
-		"rekor v3":                {signing.Config{RekorVersion: 3}, "Rekor version 3"},
-		"remote http fulcio":      {signing.Config{FulcioURL: "http://fulcio.example.com"}, "loopback"},
-		"remote http rekor":       {signing.Config{RekorURL: "http://10.0.0.1"}, "loopback"},
-		"remote http tsa":         {signing.Config{TSAURL: "http://tsa.example.com/ts"}, "loopback"},
-		"relative url":            {signing.Config{FulcioURL: "fulcio.sigstore.dev"}, "absolute https URL"},
-		"credentials in url":      {signing.Config{RekorURL: "https://user:pw@rekor.example.com"}, "credentials"},
-		"ftp":                     {signing.Config{RekorURL: "ftp://rekor.example.com"}, "absolute https URL"},
-		"negative timeout":        {signing.Config{Timeout: -time.Second}, "timeout"},
-		"loopback-looking domain": {signing.Config{FulcioURL: "http://127.0.0.1.example.com"}, "loopback"},
+		"rekor v2 with tsa":       {explicit(signing.Config{RekorVersion: 2, TSAURL: signing.SigstoreTSAURL}), ""},
+		"rekor v2 without tsa":    {explicit(signing.Config{RekorVersion: 2}), "timestamp authority"},
+		"rekor v3":                {explicit(signing.Config{RekorVersion: 3}), "Rekor version 3"},
+		"remote http fulcio":      {explicit(signing.Config{FulcioURL: "http://fulcio.example.com"}), "loopback"},
+		"remote http rekor":       {explicit(signing.Config{RekorURL: "http://10.0.0.1"}), "loopback"},
+		"remote http tsa":         {explicit(signing.Config{TSAURL: "http://tsa.example.com/ts"}), "loopback"},
+		"relative url":            {explicit(signing.Config{FulcioURL: "fulcio.sigstore.dev"}), "absolute https URL"},
+		"credentials in url":      {explicit(signing.Config{RekorURL: "https://user:pw@rekor.example.com"}), "credentials"},
+		"ftp":                     {explicit(signing.Config{RekorURL: "ftp://rekor.example.com"}), "absolute https URL"},
+		"negative timeout":        {explicit(signing.Config{Timeout: -time.Second}), "timeout"},
+		"loopback-looking domain": {explicit(signing.Config{FulcioURL: "http://127.0.0.1.example.com"}), "loopback"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := signing.NewSigner(tc.cfg, src)
@@ -547,6 +549,17 @@ func TestNewSignerValidates(t *testing.T) {
 	if src.calls.Load() != 0 {
 		t.Error("NewSigner fetched a token")
 	}
+}
+
+// explicit fills in https Fulcio and Rekor URLs that c leaves empty.
+func explicit(c signing.Config) signing.Config {
+	if c.FulcioURL == "" {
+		c.FulcioURL = "https://fulcio.example.com"
+	}
+	if c.RekorURL == "" {
+		c.RekorURL = "https://rekor.example.com"
+	}
+	return c
 }
 
 func TestSignServiceTimeout(t *testing.T) {

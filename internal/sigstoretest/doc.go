@@ -10,6 +10,14 @@
 // trusted_root.json, so bundles it produces verify with sigstore-go's
 // production verifier and with cosign.
 //
+// With [Options.RekorV2] it also runs a Rekor v2 log (Ed25519, like the
+// public-good shards) that validates hashedrekord/0.0.2 requests and answers
+// with an inclusion proof under a signed-note checkpoint, served by
+// [Instance.RekorV2Handler]; with [Options.TimestampAuthority], an RFC 3161
+// timestamp authority served by [Instance.TimestampHandler]. Both are in the
+// trusted root, so a bundle signed the way the public-good signing config
+// asks (Rekor v2 plus a timestamp) verifies with the production options.
+//
 // The instance plugs into sigstore-go's real signing path: [Instance.BundleOptions]
 // returns [sign.BundleOptions] for [sign.Bundle], and [Instance.FulcioHandler]
 // and [Instance.RekorHandler] serve the Fulcio v2 and Rekor v1 HTTP APIs for

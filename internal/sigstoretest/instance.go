@@ -59,6 +59,15 @@ type Options struct {
 	// Now is the clock used when [SignOptions.Time] is zero and by the HTTP
 	// handlers, which have no SignOptions. Default: time.Now.
 	Now func() time.Time
+
+	// RekorV2 adds a Rekor v2 log (Ed25519, as the public-good shards) to
+	// the instance and its trusted root; [Instance.RekorV2Handler] serves it.
+	RekorV2 bool
+
+	// TimestampAuthority adds an RFC 3161 timestamp authority (ECDSA P-256
+	// root, intermediate and leaf) to the instance and its trusted root;
+	// [Instance.TimestampHandler] serves it.
+	TimestampAuthority bool
 }
 
 // Instance is an in-process Sigstore: a Fulcio CA (root and intermediate,
@@ -83,6 +92,9 @@ type Instance struct {
 	rekorSigner signature.SignerVerifier
 	rekorLogID  []byte
 	treeID      int64
+
+	v2  *rekorV2Log         // nil unless Options.RekorV2
+	tsa *timestampAuthority // nil unless Options.TimestampAuthority
 
 	mu   sync.Mutex
 	tree rekorTree
@@ -147,6 +159,16 @@ func New(opts Options) (*Instance, error) {
 
 	for n := range dummyLeafCount {
 		inst.tree.appendDummy(fmt.Appendf(nil, "%s dummy entry %d", inst.name, n))
+	}
+	if opts.RekorV2 {
+		if inst.v2, err = inst.newRekorV2Log(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.TimestampAuthority {
+		if inst.tsa, err = inst.newTimestampAuthority(); err != nil {
+			return nil, err
+		}
 	}
 	return inst, nil
 }
@@ -268,7 +290,8 @@ func (i *Instance) RootCertificate() *x509.Certificate { return i.rootCert }
 func (i *Instance) IntermediateCertificate() *x509.Certificate { return i.interCert }
 
 // TrustedRoot returns the instance's trust material: the Fulcio CA, the CT
-// log and the Rekor log, each valid from [Instance.Start] with no end.
+// log and the Rekor log, each valid from [Instance.Start] with no end, plus
+// the Rekor v2 log and the timestamp authority when the instance has them.
 func (i *Instance) TrustedRoot() (*root.TrustedRoot, error) {
 	ca := &root.FulcioCertificateAuthority{
 		Root:                i.rootCert,
@@ -296,7 +319,27 @@ func (i *Instance) TrustedRoot() (*root.TrustedRoot, error) {
 			SignatureHashFunc:   crypto.SHA256,
 		},
 	}
-	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, []root.CertificateAuthority{ca}, ctLogs, nil, rekorLogs)
+	if i.v2 != nil {
+		rekorLogs[hex.EncodeToString(i.v2.logID)] = &root.TransparencyLog{
+			BaseURL:             i.RekorV2URL(),
+			ID:                  append([]byte(nil), i.v2.logID...),
+			ValidityPeriodStart: i.start,
+			HashFunc:            crypto.SHA256,
+			PublicKey:           i.v2.pub,
+			SignatureHashFunc:   crypto.SHA512,
+		}
+	}
+	var tsas []root.TimestampingAuthority
+	if i.tsa != nil {
+		tsas = append(tsas, &root.SigstoreTimestampingAuthority{
+			Root:                i.tsa.root,
+			Intermediates:       []*x509.Certificate{i.tsa.inter},
+			Leaf:                i.tsa.leaf,
+			ValidityPeriodStart: i.start,
+			URI:                 i.TimestampURL(),
+		})
+	}
+	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, []root.CertificateAuthority{ca}, ctLogs, tsas, rekorLogs)
 	if err != nil {
 		return nil, fmt.Errorf("sigstoretest: building trusted root: %w", err)
 	}

@@ -52,7 +52,7 @@ func shellBlock(t testing.TB, s string) string {
 // cosign; the others come with the machine).
 func NeedThirdPartyTools(t testing.TB) {
 	t.Helper()
-	for _, tool := range []string{"cosign", "jq", "tar", "sha256sum", "base64", "bash"} {
+	for _, tool := range []string{"cosign", "jq", "tar", "sha256sum", "base64", "bash", "openssl", "date"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("CI") == "true" {
 				t.Fatalf("%s is not on PATH; .ci/run installs cosign (scripts/test.sh) and the others come with the machine", tool)

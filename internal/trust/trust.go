@@ -49,11 +49,7 @@ func FromTUF(ctx context.Context, cacheDir string) (*root.TrustedRoot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: Sigstore TUF repository: %w (pass --trusted-root FILE to verify offline)", ErrUnavailable, err)
 	}
-	opts := tuf.DefaultOptions().WithContext(ctx)
-	if cacheDir != "" {
-		opts = opts.WithCachePath(cacheDir)
-	}
-	client, err := tuf.New(opts)
+	client, err := tuf.New(publicGoodTUFOptions(ctx, cacheDir))
 	if err != nil {
 		return nil, fmt.Errorf("%w: Sigstore TUF repository: %w (pass --trusted-root FILE to verify offline)", ErrUnavailable, err)
 	}
@@ -62,6 +58,17 @@ func FromTUF(ctx context.Context, cacheDir string) (*root.TrustedRoot, error) {
 		return nil, fmt.Errorf("%w: Sigstore TUF trusted root: %w (pass --trusted-root FILE to verify offline)", ErrUnavailable, err)
 	}
 	return tr, nil
+}
+
+// publicGoodTUFOptions are sigstore-go's production TUF options (embedded
+// root, public-good repository) with the given cache directory (empty:
+// sigstore-go's default, ~/.sigstore/root).
+func publicGoodTUFOptions(ctx context.Context, cacheDir string) *tuf.Options {
+	opts := tuf.DefaultOptions().WithContext(ctx)
+	if cacheDir != "" {
+		opts = opts.WithCachePath(cacheDir)
+	}
+	return opts
 }
 
 // FromJSON parses trusted_root.json bytes (already read with a bound).
