@@ -1,0 +1,220 @@
+package action_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aicr/verify-evidence/internal/github/githubtest"
+	"github.com/aicr/verify-evidence/internal/testutil"
+)
+
+// Adversarial review (R1): the registry a pointer names is the PR's choice.
+// These tests run the action against a hostile registry on loopback (a
+// plain net/http server speaking just enough of the distribution API), and
+// assert what it must never achieve: a plain-HTTP connection to a host that
+// is not loopback, text that the job log or the comment would obey, an
+// "invalid" for what may be an outage, or an unbounded number of requests.
+
+// hostileRegistry serves the shipped AICR layout's blobs (so that the
+// pinned manifest and its layer check out) and answers the rest by mode.
+type hostileRegistry struct {
+	layout string
+	// status: every /v2/<repo>/… request gets this status and message
+	// (0: serve the layout).
+	status  int
+	message string
+	// redirect: every blob and manifest request is redirected there.
+	redirect string
+	// pages: referrers requests are answered with an empty page that links
+	// to the next one, up to this many pages.
+	pages    int64
+	requests atomic.Int64 // referrers pages served
+}
+
+func (h *hostileRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/v2/" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if h.status != 0 {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(h.status)
+		b, _ := json.Marshal(map[string]any{"errors": []map[string]string{{"code": "UNKNOWN", "message": h.message}}})
+		_, _ = w.Write(b)
+		return
+	}
+	if h.redirect != "" {
+		http.Redirect(w, r, h.redirect+r.URL.Path, http.StatusTemporaryRedirect)
+		return
+	}
+	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/v2/"), "/")
+	if len(segs) < 3 {
+		http.NotFound(w, r)
+		return
+	}
+	kind, ref := segs[len(segs)-2], segs[len(segs)-1]
+	switch kind {
+	case "manifests", "blobs":
+		b, err := os.ReadFile(filepath.Join(h.layout, "blobs", "sha256", strings.TrimPrefix(ref, "sha256:")))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		if kind == "manifests" {
+			var m struct {
+				MediaType string `json:"mediaType"`
+			}
+			_ = json.Unmarshal(b, &m)
+			w.Header().Set("Content-Type", m.MediaType)
+		} else {
+			w.Header().Set("Content-Type", "application/octet-stream")
+		}
+		w.Header().Set("Docker-Content-Digest", ref)
+		w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(b)
+		}
+	case "referrers":
+		n := h.requests.Add(1)
+		w.Header().Set("Content-Type", "application/vnd.oci.image.index.v1+json")
+		if n < h.pages {
+			w.Header().Set("Link", fmt.Sprintf(`<%s?page=%d>; rel="next"`, r.URL.Path, n+1))
+		}
+		_, _ = w.Write([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// startHostile serves h on loopback and returns its host:port.
+func startHostile(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// hostileRun runs the action on a PR adding the recipe and the shipped signed
+// pointer, edited to name the registry at host, listed in registry-plain-http.
+func hostileRun(t *testing.T, number int, host string) (run, string) {
+	t.Helper()
+	p, b := aicrPointer(t, "v1-eks-signed-pushed", aicrRegistry, host)
+	r, body, _ := aicrRun(t, number, []githubtest.File{aicrRecipeFile(t), {Path: p, Status: "added", Content: b}}, aicrInputs(host))
+	return r, body
+}
+
+// A loopback registry (listed in registry-plain-http) that redirects to a
+// host that is not loopback must not get the runner to speak plain HTTP to
+// that host: plain HTTP is for the loopback registries listed, and a
+// redirect is the registry's (the PR's) choice. Here the other host is this
+// machine's own non-loopback address, which records whether it was reached.
+func TestPointerAttackRedirectToPlainHTTPHost(t *testing.T) {
+	addr := nonLoopbackAddr(t)
+	var hits atomic.Int64
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", addr, err)
+	}
+	other := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.NotFound(w, r)
+	})}}
+	other.Start()
+	t.Cleanup(other.Close)
+	layout := testutil.SharedTestdata(t, "aicr-upstream-bundles/registry/oci-layout-aicr-evidence")
+	host := startHostile(t, &hostileRegistry{layout: layout, redirect: other.URL})
+	r, body := hostileRun(t, 61, host)
+	if n := hits.Load(); n > 0 {
+		t.Errorf("the runner followed a redirect to plain-HTTP %s (%d requests)", other.URL, n)
+	}
+	if r.outputs["verdict"] == "passed" {
+		t.Errorf("verdict passed\n%s", body)
+	}
+}
+
+// nonLoopbackAddr is an IPv4 address of this machine that is not loopback.
+func nonLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP.String()
+		}
+	}
+	t.Skip("no non-loopback IPv4 address")
+	return ""
+}
+
+// hostileText is what a registry's error message may say: a workflow
+// command on its own line, HTML, a mention, a link.
+const hostileText = "boom\n::error file=pwned.go::owned\n::add-mask::x\n<img src=x onerror=alert(1)> @acme/admins [x](https://evil.example)"
+
+// Held: a registry that answers 503 with a hostile error message is an
+// outage, "could not decide (retrying may help)", never invalid; its text
+// reaches neither the runner (as a workflow command) nor the comment (as
+// markup).
+func TestPointerAttackRegistryErrorText(t *testing.T) {
+	host := startHostile(t, &hostileRegistry{status: http.StatusServiceUnavailable, message: hostileText})
+	r, body := hostileRun(t, 62, host)
+	if r.outputs["verdict"] != "error" || !strings.Contains(body, "retrying may help") {
+		t.Errorf("a 503 is %q\n%s", r.outputs["verdict"], body)
+	}
+	assertInert(t, r, body)
+}
+
+// A registry that answers 404 (and a hostile message) for the pinned
+// artifact: not passed, and its text inert.
+func TestPointerAttackRegistryNotFoundText(t *testing.T) {
+	host := startHostile(t, &hostileRegistry{status: http.StatusNotFound, message: hostileText})
+	r, body := hostileRun(t, 63, host)
+	if v := r.outputs["verdict"]; v == "passed" || v == "" {
+		t.Errorf("a 404 is %q\n%s", v, body)
+	}
+	if testing.Verbose() {
+		t.Logf("a 404: verdict %s", r.outputs["verdict"])
+	}
+	assertInert(t, r, body)
+}
+
+func assertInert(t *testing.T, r run, body string) {
+	t.Helper()
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.Contains(line, "::error file=pwned.go") || strings.Contains(line, "::add-mask::x") {
+			t.Errorf("the log holds a workflow command from the registry: %q", line)
+		}
+	}
+	for _, bad := range []string{"<img", "@acme/admins", "](https://evil"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("the comment holds %q", bad)
+		}
+	}
+}
+
+// A registry whose referrers API pages forever (each page empty, each
+// linking to the next) must be cut off after a bounded number of pages, not
+// be followed until the 5-minute pull timeout (× 50 pointers: hours of a
+// runner). The registry here stops after 2,000 pages; a client that follows
+// them all has no bound.
+func TestPointerAttackReferrersPagination(t *testing.T) {
+	layout := testutil.SharedTestdata(t, "aicr-upstream-bundles/registry/oci-layout-aicr-evidence")
+	reg := &hostileRegistry{layout: layout, pages: 2000}
+	host := startHostile(t, reg)
+	r, body := hostileRun(t, 64, host)
+	if n := reg.requests.Load(); n > 300 {
+		t.Errorf("the runner followed %d referrers pages", n)
+	}
+	if v := r.outputs["verdict"]; v == "passed" {
+		t.Errorf("verdict %s\n%s", v, body)
+	}
+}
