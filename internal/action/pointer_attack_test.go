@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/aicr/verify-evidence/internal/github/githubtest"
+	"github.com/aicr/verify-evidence/internal/oci/ocitest"
 	"github.com/aicr/verify-evidence/internal/testutil"
 )
 
@@ -217,4 +218,118 @@ func TestPointerAttackReferrersPagination(t *testing.T) {
 	if v := r.outputs["verdict"]; v == "passed" {
 		t.Errorf("verdict %s\n%s", v, body)
 	}
+}
+
+// Held or not, against the real registry serving the shipped AICR layout:
+// a pointer must not pass for a recipe it was not made for, from a place it
+// does not belong, or for a repository that is not the one signed.
+func TestPointerAttackRealRegistry(t *testing.T) {
+	layout := testutil.SharedTestdata(t, "aicr-upstream-bundles/registry/oci-layout-aicr-evidence")
+	ocitest.Start(t, aicrRegistry)
+	ocitest.PushLayout(t, layout, aicrRegistry, "aicr-evidence")
+	recipe := aicrRecipeFile(t)
+	signedPath, signed := aicrPointer(t, "v1-eks-signed-pushed")
+	changed := recipe
+	changed.Status = "modified"
+	changed.Content = []byte(strings.Replace(string(recipe.Content), "version: 2.59.0", "version: 2.60.0", 1))
+	if string(changed.Content) == string(recipe.Content) {
+		t.Fatal("the recipe edit did not apply")
+	}
+	wantInvalid := func(t *testing.T, r run, body string) {
+		t.Helper()
+		if r.code != 1 || r.outputs["verdict"] != "invalid" {
+			t.Errorf("exit %d, outputs %v\ncomment:\n%s\nlog:\n%s", r.code, r.outputs, body, r.stdout)
+		}
+	}
+
+	// The PR changes the recipe (a chart version) and adds the pointer made
+	// for the recipe before: the evidence is not for the recipe at the head.
+	t.Run("recipe changed, old artifact in a new pointer", func(t *testing.T) {
+		r, body := attackRunWithBase(t, 71, []githubtest.File{changed, {Path: signedPath, Status: "added", Content: signed}}, []githubtest.File{recipe})
+		wantInvalid(t, r, body)
+	})
+
+	// The PR changes the recipe only; the pointer at the head is the old one.
+	t.Run("recipe changed, pointer at the head", func(t *testing.T) {
+		r, body := attackRunWithBase(t, 72, []githubtest.File{changed}, []githubtest.File{recipe, {Path: signedPath, Content: signed}}, githubtest.File{Path: signedPath, Content: signed})
+		wantInvalid(t, r, body)
+	})
+
+	// The PR changes the recipe and adds only a pending pointer (nothing
+	// pushed): the stale pointer at the head is still the recipe's
+	// evidence, and invalid for it. The pending pointer must not turn that
+	// into "missing", which passes under the default fail-on.
+	t.Run("recipe changed, pending pointer hides the stale one", func(t *testing.T) {
+		pp, pb := aicrPointer(t, "v1-eks-minimal")
+		r, body := attackRunWithBase(t, 77, []githubtest.File{changed, {Path: pp, Status: "added", Content: pb}}, []githubtest.File{recipe, {Path: signedPath, Content: signed}}, githubtest.File{Path: signedPath, Content: signed})
+		wantInvalid(t, r, body)
+	})
+
+	// A signed pointer placed at the flat path that is only for unsigned
+	// pending pointers.
+	t.Run("signed pointer at the flat path", func(t *testing.T) {
+		r, body, _ := aicrRun(t, 73, []githubtest.File{recipe, {Path: "recipes/evidence/" + aicrRecipe + ".yaml", Status: "added", Content: signed}}, aicrInputs(aicrRegistry))
+		wantInvalid(t, r, body)
+	})
+
+	// The same artifact (same digest) copied to another repository: the
+	// signature names aicr-evidence, the pointer another repository.
+	t.Run("artifact copied to another repository", func(t *testing.T) {
+		ocitest.PushLayout(t, layout, aicrRegistry, "copied-evidence")
+		p, b := aicrPointer(t, "v1-eks-signed-pushed", "/aicr-evidence:", "/copied-evidence:")
+		r, body, _ := aicrRun(t, 74, []githubtest.File{recipe, {Path: p, Status: "added", Content: b}}, aicrInputs(aicrRegistry))
+		wantInvalid(t, r, body)
+	})
+
+	// The pointer's recipe field and folder name another recipe, the
+	// artifact this one: the artifact's recipe decides.
+	t.Run("pointer claims another recipe", func(t *testing.T) {
+		other := githubtest.File{Path: "recipes/h100-eks-ubuntu-inference.yaml", Status: "added", Content: recipe.Content}
+		p, b := aicrPointer(t, "v1-eks-signed-pushed", "recipe: "+aicrRecipe, "recipe: h100-eks-ubuntu-inference")
+		r, body, _ := aicrRun(t, 75, []githubtest.File{other, {Path: p, Status: "added", Content: b}}, aicrInputs(aicrRegistry))
+		wantInvalid(t, r, body)
+	})
+
+	// The same pointer twice, under an upper-case copy of its source folder:
+	// the second is not at its signer's source and must not count.
+	t.Run("source folder in upper case", func(t *testing.T) {
+		segs := strings.Split(signedPath, "/")
+		segs[3] = strings.ToUpper(segs[3])
+		up := strings.Join(segs, "/")
+		r, body, rep := aicrRun(t, 76, []githubtest.File{recipe, {Path: up, Status: "added", Content: signed}}, aicrInputs(aicrRegistry))
+		wantInvalid(t, r, body)
+		if len(rep.Corroboration) != 0 {
+			t.Errorf("corroboration %+v", rep.Corroboration)
+		}
+	})
+}
+
+// attackRunWithBase is aicrRun for a PR that modifies files: the base
+// commit holds base, the head the changed files and unchanged.
+func attackRunWithBase(t *testing.T, number int, files, base []githubtest.File, unchanged ...githubtest.File) (run, string) {
+	t.Helper()
+	root, err := os.ReadFile(testutil.SharedTestdata(t, "aicr-upstream-bundles/trusted_root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t)
+	head := sha(byte('0' + number%10))
+	var headTree, baseTree []githubtest.TreeFile
+	for _, f := range append(append([]githubtest.File(nil), files...), unchanged...) {
+		if f.Status != "removed" {
+			headTree = append(headTree, githubtest.TreeFile{Path: f.Path, Content: f.Content})
+		}
+	}
+	for _, f := range base {
+		baseTree = append(baseTree, githubtest.TreeFile{Path: f.Path, Content: f.Content})
+	}
+	srv.Fake.SetTree(e2eRepo, head, headTree)
+	srv.Fake.SetTree(e2eRepo, sha('b'), baseTree)
+	srv.Fake.AddPR(e2eRepo, githubtest.PR{Number: number, HeadSHA: head, BaseSHA: sha('b')}, files)
+	r := runAction(t, srv, prEvent(t, srv, number, head, ""), "pull_request", aicrInputs(aicrRegistry), map[string][]byte{"trusted_root.json": root})
+	body := ""
+	if cs := stickyComments(srv, number); len(cs) == 1 {
+		body = cs[0].Body
+	}
+	return r, body
 }
