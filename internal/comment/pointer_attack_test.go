@@ -80,3 +80,23 @@ func TestPointerAttackPointerFieldsInert(t *testing.T) {
 		t.Errorf("%d headings, want %d", got, want)
 	}
 }
+
+// Two signers over the very same artifact (one pinned digest) are one piece
+// of evidence signed twice: a second signer who re-signs someone else's
+// statement (or signs a copy of the artifact pushed to their own
+// repository) ran nothing. "Independent signers" must count distinct
+// evidence, not signatures over one artifact — otherwise any trusted signer
+// can corroborate anything by re-signing it.
+func TestPointerAttackCorroborationSameArtifactResigned(t *testing.T) {
+	a := pointerRow("r", "https://github.com/lab-a/evidence/.github/workflows/e.yml@refs/heads/main", verify.VerdictPassed)
+	b := pointerRow("r", "https://github.com/lab-b/evidence/.github/workflows/e.yml@refs/heads/main", verify.VerdictPassed)
+	b.Pointer.OCI = "ghcr.io/lab-b/evidence:copy" // same digest, another repository
+	if a.Pointer.Digest != b.Pointer.Digest {
+		t.Fatal("want one artifact")
+	}
+	r := &comment.Report{Rows: []comment.Row{a, b}}
+	r.Tally()
+	if len(r.Corroboration) != 0 {
+		t.Errorf("one artifact signed twice counted as %+v independent signers", r.Corroboration)
+	}
+}
