@@ -38,6 +38,9 @@ type hostileRegistry struct {
 	// to the next one, up to this many pages.
 	pages    int64
 	requests atomic.Int64 // referrers pages served
+	// referrersStatus: the referrers API and the tag-schema fallback
+	// answer this status (0: as above).
+	referrersStatus int
 }
 
 func (h *hostileRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -62,6 +65,10 @@ func (h *hostileRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kind, ref := segs[len(segs)-2], segs[len(segs)-1]
+	if h.referrersStatus != 0 && (kind == "referrers" || strings.HasPrefix(ref, "sha256-")) {
+		w.WriteHeader(h.referrersStatus)
+		return
+	}
 	switch kind {
 	case "manifests", "blobs":
 		b, err := os.ReadFile(filepath.Join(h.layout, "blobs", "sha256", strings.TrimPrefix(ref, "sha256:")))
@@ -332,4 +339,16 @@ func attackRunWithBase(t *testing.T, number int, files, base []githubtest.File, 
 		body = cs[0].Body
 	}
 	return r, body
+}
+
+// Held: a registry whose referrers API (and tag-schema fallback) answers
+// 503 after serving the artifact: "could not decide", never "unsigned"
+// (which would be invalid) and never passed.
+func TestPointerAttackReferrersOutage(t *testing.T) {
+	layout := testutil.SharedTestdata(t, "aicr-upstream-bundles/registry/oci-layout-aicr-evidence")
+	host := startHostile(t, &hostileRegistry{layout: layout, referrersStatus: http.StatusServiceUnavailable})
+	r, body := hostileRun(t, 65, host)
+	if r.outputs["verdict"] != "error" || strings.Contains(body, "unsigned") {
+		t.Errorf("a referrers outage is %q\n%s", r.outputs["verdict"], body)
+	}
 }

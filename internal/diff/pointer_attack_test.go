@@ -115,3 +115,18 @@ func TestPointerAttackPendingPointerHidesStalePointers(t *testing.T) {
 		t.Errorf("the head's pointer %s is not verified against the changed recipe once a pending pointer is added: %s", ptrH1, showPlan(exported(p)))
 	}
 }
+
+// Held: a PR that adds both a pointer and a bundle for one recipe gets both
+// verified — a passing pointer cannot hide a failing bundle, nor the
+// reverse.
+func TestPointerAttackPointerBesideBundle(t *testing.T) {
+	p := pointerAttackPlan(t, map[string]string{ptrH1: ptrBody, bH: bundle}, add(ptrH1), add(bH))
+	var gotPointer, gotBundle bool
+	for _, it := range p.Items {
+		gotPointer = gotPointer || it.PointerPath == ptrH1
+		gotBundle = gotBundle || it.BundlePath == bH
+	}
+	if !gotPointer || !gotBundle {
+		t.Fatalf("not both verified: %s", showPlan(exported(p)))
+	}
+}
