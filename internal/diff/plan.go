@@ -243,6 +243,13 @@ func (cfg Config) isRecipeFile(p string) bool {
 	return c == classRecipe
 }
 
+// isFlatPointer says whether p is the flat pointer <EvidenceDir>/<recipe>.yaml
+// (an unsigned, pending one), not <EvidenceDir>/<recipe>/<source>/<file>.
+func (cfg Config) isFlatPointer(p string) bool {
+	rel, ok := strings.CutPrefix(p, cfg.EvidenceDir+"/")
+	return ok && !strings.Contains(rel, "/")
+}
+
 func (cfg Config) classify(p string) (fileClass, string) {
 	if p == cfg.PolicyPath {
 		return classPolicy, ""
@@ -756,11 +763,14 @@ func (pl *planner) addPointer(name, recipePath, prev, pp string, recipeChanged b
 }
 
 // recipePointers adds an item for each pointer file of recipe name that the
-// PR changes and, when it changes none and atHead is set, for each pointer
+// PR changes and, when it changes no signed-layout pointer
+// (<recipe>/<source>/sha256-<hex>.yaml) and atHead is set, for each pointer
 // file of it at the PR head: its evidence, verified against the recipe at
-// the head like a bundle. It returns how many it added.
+// the head like a bundle. A flat pointer (<recipe>.yaml) is an unsigned,
+// pending one: it is new evidence of nothing, so it never spares the head's
+// pointers that check. It returns how many items it added.
 func (pl *planner) recipePointers(name, recipePath, prev string, recipeChanged bool, reason string, atHead bool) (int, error) {
-	n := 0
+	n, signed := 0, 0
 	for _, pp := range sortedNames(pl.pointers) {
 		if pl.pointers[pp].name != name {
 			continue
@@ -769,8 +779,11 @@ func (pl *planner) recipePointers(name, recipePath, prev string, recipeChanged b
 			return 0, err
 		}
 		n++
+		if !pl.cfg.isFlatPointer(pp) {
+			signed++
+		}
 	}
-	if n > 0 || !atHead {
+	if signed > 0 || !atHead {
 		return n, nil
 	}
 	files, err := pl.r.list()
@@ -783,6 +796,9 @@ func (pl *planner) recipePointers(name, recipePath, prev string, recipeChanged b
 	for _, f := range files {
 		if c, pn := pl.cfg.classify(f); c != classPointer || pn != name {
 			continue
+		}
+		if _, changed := pl.pointers[f]; changed {
+			continue // added above
 		}
 		if _, err := pl.addPointer(name, recipePath, prev, f, recipeChanged, reason+"; its pointer file "+f+", which this PR does not change, is verified against it"); err != nil {
 			return 0, err
