@@ -98,7 +98,7 @@ type PointerInfo struct {
 }
 
 // Corroboration counts the independent signers of one recipe's evidence in
-// the PR: distinct (issuer, identity) of its pointer rows that passed.
+// the PR: its passed pointer rows, grouped by owner and by shared evidence.
 type Corroboration struct {
 	Recipe  string `json:"recipe"`
 	Signers int    `json:"signers"`
@@ -155,29 +155,89 @@ func (r *Report) Tally() {
 	r.Corroboration = corroboration(r.Rows)
 }
 
-// corroboration counts, per recipe, the distinct (issuer, identity) of the
-// pointer rows that passed with a verified signature; recipes with two or
-// more are listed, sorted by name.
+// corroboration counts, per recipe, the independent signers of its pointer
+// rows that passed with a verified, trusted signature; recipes with two or
+// more are listed, sorted by name. Rows are one signer when they share an
+// owner (signerOwner: one GitHub account's repositories, workflows and refs
+// are one signer) or any evidence (the same pinned artifact, the same
+// manifest or CTRF digest: a second signature over one run's results is not
+// a second run); the count is the number of groups left.
 func corroboration(rows []Row) []Corroboration {
-	signers := map[string]map[[2]string]bool{}
+	byRecipe := map[string][]Row{}
 	for _, row := range rows {
-		if !corroborates(row) {
-			continue
+		if corroborates(row) {
+			byRecipe[row.Recipe] = append(byRecipe[row.Recipe], row)
 		}
-		s := row.Result.Signature
-		if signers[row.Recipe] == nil {
-			signers[row.Recipe] = map[[2]string]bool{}
-		}
-		signers[row.Recipe][[2]string{s.Issuer, s.Identity}] = true
 	}
 	var out []Corroboration
-	for name, set := range signers {
-		if len(set) >= 2 {
-			out = append(out, Corroboration{Recipe: name, Signers: len(set)})
+	for name, rs := range byRecipe {
+		if n := independentGroups(rs); n >= 2 {
+			out = append(out, Corroboration{Recipe: name, Signers: n})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Recipe < out[j].Recipe })
 	return out
+}
+
+// independentGroups joins rows that share an owner or any evidence digest
+// and returns the number of groups.
+func independentGroups(rows []Row) int {
+	parent := make([]int, len(rows))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	first := map[string]int{} // key → first row holding it
+	for i, row := range rows {
+		keys := []string{"owner\x00" + signerOwner(row.Result.Signature)}
+		if row.Pointer != nil && row.Pointer.Digest != "" {
+			keys = append(keys, "artifact\x00"+row.Pointer.Digest)
+		}
+		if p := row.Result.Predicate; p != nil {
+			for _, d := range p.EvidenceDigests {
+				keys = append(keys, "evidence\x00"+d)
+			}
+		}
+		for _, k := range keys {
+			if j, ok := first[k]; ok {
+				parent[find(i)] = find(j)
+			} else {
+				first[k] = i
+			}
+		}
+	}
+	groups := 0
+	for i := range rows {
+		if find(i) == i {
+			groups++
+		}
+	}
+	return groups
+}
+
+// signerOwner is who controls a signing identity: for an identity that is an
+// https URL (a CI workflow: https://github.com/<owner>/<repo>/…), the issuer,
+// host and first path segment, case-folded — every repository, workflow and
+// ref of one account is one signer; otherwise the issuer and the identity.
+func signerOwner(s *verify.SignatureInfo) string {
+	id := s.Identity
+	if s.SourceRepository != "" {
+		id = s.SourceRepository
+	}
+	if u, err := url.Parse(id); err == nil && u.Scheme == "https" && u.Host != "" {
+		owner, _, _ := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
+		if owner != "" {
+			return strings.ToLower(s.Issuer + "\n" + u.Host + "/" + owner)
+		}
+	}
+	return s.Issuer + "\n" + s.Identity
 }
 
 // corroborates says whether row counts as an independent signer of its

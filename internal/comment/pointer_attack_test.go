@@ -91,6 +91,7 @@ func TestPointerAttackCorroborationSameArtifactResigned(t *testing.T) {
 	a := pointerRow("r", "https://github.com/lab-a/evidence/.github/workflows/e.yml@refs/heads/main", verify.VerdictPassed)
 	b := pointerRow("r", "https://github.com/lab-b/evidence/.github/workflows/e.yml@refs/heads/main", verify.VerdictPassed)
 	b.Pointer.OCI = "ghcr.io/lab-b/evidence:copy" // same digest, another repository
+	b.Pointer.Digest = a.Pointer.Digest
 	if a.Pointer.Digest != b.Pointer.Digest {
 		t.Fatal("want one artifact")
 	}
@@ -98,5 +99,28 @@ func TestPointerAttackCorroborationSameArtifactResigned(t *testing.T) {
 	r.Tally()
 	if len(r.Corroboration) != 0 {
 		t.Errorf("one artifact signed twice counted as %+v independent signers", r.Corroboration)
+	}
+}
+
+// The same run's evidence re-pushed as another artifact (a new manifest
+// digest: another annotation, another layer packing) and signed by a second
+// trusted account is still one run: rows sharing a signed evidence digest
+// (the manifest's or a CTRF report's) are one signer; distinct evidence from
+// two accounts is two.
+func TestPointerAttackCorroborationSameEvidenceRepushed(t *testing.T) {
+	a := pointerRow("r", "https://github.com/lab-a/evidence/.github/workflows/e.yml@refs/heads/main", verify.VerdictPassed)
+	b := pointerRow("r", "https://github.com/lab-b/evidence/.github/workflows/e.yml@refs/heads/main", verify.VerdictPassed)
+	a.Result.Predicate = &verify.PredicateInfo{EvidenceDigests: []string{"sha256:aaa", "sha256:ctrf-deploy"}}
+	b.Result.Predicate = &verify.PredicateInfo{EvidenceDigests: []string{"sha256:bbb", "sha256:ctrf-deploy"}}
+	r := &comment.Report{Rows: []comment.Row{a, b}}
+	r.Tally()
+	if len(r.Corroboration) != 0 {
+		t.Errorf("one run's CTRF report under two artifacts counted as %+v independent signers", r.Corroboration)
+	}
+	b.Result.Predicate = &verify.PredicateInfo{EvidenceDigests: []string{"sha256:bbb", "sha256:ctrf-other"}}
+	r = &comment.Report{Rows: []comment.Row{a, b}}
+	r.Tally()
+	if len(r.Corroboration) != 1 || r.Corroboration[0].Signers != 2 {
+		t.Errorf("two accounts with distinct evidence: corroboration %+v, want 2 signers", r.Corroboration)
 	}
 }

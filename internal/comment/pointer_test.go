@@ -1,6 +1,8 @@
 package comment_test
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -14,7 +16,7 @@ func pointerRow(recipe, identity string, v verify.Verdict) comment.Row {
 	res := &verify.Result{Mode: "verify", Verdict: v,
 		Signature: &verify.SignatureInfo{Signed: true, Verified: true, Allowed: true, Class: "community", Identity: identity, Issuer: "https://oidc.example", LogIndex: idx, SCTIgnored: true}}
 	return comment.Row{Recipe: recipe, PointerPath: "recipes/evidence/" + recipe + "/x/sha256-1.yaml", Outcome: comment.OutcomeVerified, Verdict: v, Result: res,
-		Pointer: &comment.PointerInfo{Source: "058861a7ee8536cddd20f3c5a1e98b12", Identity: identity, Issuer: "https://oidc.example", OCI: "127.0.0.1:5000/aicr-evidence:t", Digest: "sha256:" + strings.Repeat("ab", 32), RekorLogIndex: &idx}}
+		Pointer: &comment.PointerInfo{Source: "058861a7ee8536cddd20f3c5a1e98b12", Identity: identity, Issuer: "https://oidc.example", OCI: "127.0.0.1:5000/aicr-evidence:t", Digest: fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(identity))), RekorLogIndex: &idx}}
 }
 
 // Corroboration counts distinct (issuer, identity) of a recipe's pointer
@@ -60,9 +62,10 @@ func TestHostilePointerRows(t *testing.T) {
 	rs := renderers(t)
 	for _, s := range hostile {
 		a, b := pointerRow(s, s, verify.VerdictPassed), pointerRow(s, s+"2", verify.VerdictPassed)
-		for _, row := range []*comment.Row{&a, &b} {
+		for i, row := range []*comment.Row{&a, &b} {
 			row.PointerPath, row.Reason, row.Detail = "p/"+s, s, s
-			row.Pointer.Source, row.Pointer.Issuer, row.Pointer.OCI, row.Pointer.Digest = s, s, s, s
+			// Two artifacts (one signed twice is one signer).
+			row.Pointer.Source, row.Pointer.Issuer, row.Pointer.OCI, row.Pointer.Digest = s, s, s, s+strings.Repeat("2", i)
 		}
 		r := &comment.Report{RunURL: runURL, Rows: []comment.Row{a, b,
 			{Recipe: s, PointerPath: "p/" + s, Outcome: comment.OutcomePending, Verdict: verify.VerdictError, Pointer: &comment.PointerInfo{Pending: true}},

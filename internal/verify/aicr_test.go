@@ -64,7 +64,12 @@ func TestAICRUnsignedBundlesInEveryForm(t *testing.T) {
 					t.Errorf("%s (%s): verdict %s, want %s\n%s", name, res.Archive.Form, res.Verdict, want, tamperDescribe(res))
 				}
 				if res.Predicate == nil || res.Predicate.Dialect != "aicr" {
-					t.Errorf("%s: predicate %+v, want the aicr dialect", name, res.Predicate)
+					t.Fatalf("%s: predicate %+v, want the aicr dialect", name, res.Predicate)
+				}
+				// The manifest's and the CTRF reports' digests (corroboration
+				// groups rows that share one).
+				if n := len(res.Predicate.EvidenceDigests); n != 1+len(res.Phases) {
+					t.Errorf("%s: %d evidence digests %v, want the manifest's and one per phase (%d)", name, n, res.Predicate.EvidenceDigests, len(res.Phases))
 				}
 			}
 		})

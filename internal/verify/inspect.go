@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -478,7 +479,7 @@ func (v *Verifier) checkSchema(res *Result, st *state) {
 	st.predicate, st.dialect = p, dialect
 	at, _ := time.Parse(time.RFC3339, p.AttestedAt)
 	res.AttestedAt = &at
-	res.Predicate = &PredicateInfo{Type: ptype, Dialect: string(dialect), SchemaVersion: p.SchemaVersion, AICRVersion: p.AICRVersion, Source: st.stmtSource}
+	res.Predicate = &PredicateInfo{Type: ptype, Dialect: string(dialect), SchemaVersion: p.SchemaVersion, AICRVersion: p.AICRVersion, Source: st.stmtSource, EvidenceDigests: evidenceDigests(p)}
 	for _, ph := range schema.Phases() {
 		if r, ok := p.Phases[ph]; ok {
 			res.Phases = append(res.Phases, PhaseInfo{Phase: ph, Passed: r.Passed, Failed: r.Failed, Skipped: r.Skipped, Pending: r.Pending, Other: r.Other})
@@ -713,4 +714,20 @@ func quoteOrNone(s string) string {
 		return "none"
 	}
 	return quote(s)
+}
+
+// evidenceDigests lists the predicate's digests of the evidence itself (the
+// manifest's, each phase's CTRF report's), sorted and without empties.
+func evidenceDigests(p *schema.Predicate) []string {
+	var out []string
+	if p.Manifest.Digest != "" {
+		out = append(out, p.Manifest.Digest)
+	}
+	for _, ph := range p.Phases {
+		if ph.CTRFDigest != "" {
+			out = append(out, ph.CTRFDigest)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

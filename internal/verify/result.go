@@ -146,6 +146,10 @@ type PredicateInfo struct {
 	// Source says where the Statement was read from: the DSSE payload of the
 	// attestation or the unsigned statement.intoto.json.
 	Source string `json:"source"`
+	// EvidenceDigests are the digests the predicate signs over the evidence
+	// itself: the manifest's and each phase's CTRF report's, sorted. Two
+	// bundles sharing one are (in part) the same run's evidence.
+	EvidenceDigests []string `json:"evidenceDigests,omitempty"`
 }
 
 // SignatureInfo says what the signature check established about the signer.
