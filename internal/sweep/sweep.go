@@ -88,6 +88,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		pre.stop()
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	orphans := &orphanReader{co: co}
+	orphans.resolve(ctx, plan)
 	rep := &Report{
 		ReportVersion: ReportVersion, GeneratedAt: now, VerifierVersion: cfg.VerifierVersion,
 		TrustRootDigest: cfg.TrustRootDigest, PolicyDigest: cfg.PolicyDigest,
@@ -114,6 +116,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	wg.Wait()
 	rep.Recipes = append(rep.Recipes, rows...)
 	for _, it := range plan.Missing {
+		if orphans.resolved[it.RecipeName] {
+			continue // its evidence is a resolved orphan's bundle, in Items: listed there (move it)
+		}
 		rep.Recipes = append(rep.Recipes, Recipe{Name: it.RecipeName, RecipePath: it.RecipePath, BundlePath: it.BundlePath,
 			Outcome: comment.OutcomeMissing, Detail: "no evidence: no bundle at " + it.BundlePath})
 	}

@@ -250,3 +250,43 @@ func TestSweepCacheEntryRecipe(t *testing.T) {
 		}
 	}
 }
+
+// A bundle whose folder names no recipe is routed by the recipe name inside
+// it, as in the PR check (verify.ClaimedRecipeName, diff.Plan.Resolve): it is
+// verified and cross-checked against that recipe and is invalid until moved,
+// and the recipe is not also listed as without evidence. A bundle naming a
+// recipe the checkout lacks stays an orphan that says so.
+func TestSweepOrphanResolvedByName(t *testing.T) {
+	dir := sweeptest.Checkout(t, false)
+	misplaced := "recipes/evidence/misplaced/evidence-bundle.tar.gz"
+	if err := os.Rename(filepath.Join(dir, "recipes/evidence", sweeptest.Examples[1]), filepath.Join(dir, "recipes/evidence/misplaced")); err != nil {
+		t.Fatal(err)
+	}
+	// The first example's recipe is gone; its bundle moves to a folder naming no recipe.
+	if err := os.Remove(filepath.Join(dir, "recipes", sweeptest.Examples[0]+".yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "recipes/evidence", sweeptest.Examples[0]), filepath.Join(dir, "recipes/evidence/gone")); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, sweeptest.Config(t, dir))
+	var rows []string
+	for _, r := range rep.Recipes {
+		rows = append(rows, r.Name+" "+string(r.Outcome)+" "+string(r.Verdict)+" "+r.BundlePath)
+	}
+	want := []string{
+		"b200-gke-cos-training missing  recipes/evidence/b200-gke-cos-training/evidence-bundle.tar.gz",
+		"gone orphan invalid recipes/evidence/gone/evidence-bundle.tar.gz",
+		sweeptest.Examples[1] + " verified invalid " + misplaced,
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("rows:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+	r := byName(t, rep, sweeptest.Examples[1])
+	if r.RecipePath != "recipes/"+sweeptest.Examples[1]+".yaml" || !strings.Contains(r.Detail, "move it") || r.Match == nil || !r.Match.Match || len(r.Signers) != 1 {
+		t.Errorf("resolved orphan: recipe %s, detail %q, match %+v, signers %+v", r.RecipePath, r.Detail, r.Match, r.Signers)
+	}
+	if g := byName(t, rep, "gone"); !strings.Contains(g.Detail, `"`+sweeptest.Examples[0]+`", the recipe the bundle names`) {
+		t.Errorf("orphan naming an absent recipe: %q", g.Detail)
+	}
+}
