@@ -51,10 +51,9 @@ type issueState struct {
 
 // labelState is a label of a repository of the fake.
 type labelState struct {
-	id          int64
-	repo, name  string // repo key; the name as first written
-	color       string
-	description string
+	id         int64
+	repo, name string // repo key; the name as first written
+	color      string
 }
 
 // Issue is an issue as stored by the fake.
