@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func gitIn(t *testing.T, dir string, args ...string) string {
@@ -103,5 +104,46 @@ func TestDigestFileObjectID(t *testing.T) {
 	_, oid, _, err := digestFile(co, p)
 	if want := "sha1:" + strings.TrimSpace(gitIn(t, dir, "hash-object", p)); err != nil || oid != want {
 		t.Fatalf("object id %q (%v), want %q", oid, err, want)
+	}
+}
+
+// An index entry vouches for a file only with the stat data it recorded and
+// when the file was last changed before the index was written: a file
+// changed in that clock tick (racily clean), or since, is hashed.
+func TestGitIndexObjectIDRules(t *testing.T) {
+	written := time.Date(2026, 12, 5, 4, 0, 0, 500, time.UTC)
+	at := written.Add(-time.Second)
+	st := fileStat{ctime: at, mtime: at, ino: 1<<32 + 7, size: 1234}
+	g := &gitIndex{algo: "sha1", written: written, entries: map[string]indexEntry{"b": {
+		ctimeS: uint32(at.Unix()), ctimeNs: uint32(at.Nanosecond()), mtimeS: uint32(at.Unix()), mtimeNs: uint32(at.Nanosecond()),
+		ino: 7, size: 1234, oid: strings.Repeat("ab", 20),
+	}}}
+	if oid, ok := g.objectID("b", st); !ok || oid != "sha1:"+strings.Repeat("ab", 20) {
+		t.Fatalf("matching stat data: %q %v", oid, ok)
+	}
+	for name, change := range map[string]func(*fileStat){
+		"size":              func(s *fileStat) { s.size++ },
+		"inode":             func(s *fileStat) { s.ino++ },
+		"modification time": func(s *fileStat) { s.mtime = s.mtime.Add(time.Nanosecond) },
+		"change time":       func(s *fileStat) { s.ctime = s.ctime.Add(time.Nanosecond) },
+	} {
+		s := st
+		change(&s)
+		if _, ok := g.objectID("b", s); ok {
+			t.Errorf("another %s: vouched for", name)
+		}
+	}
+	if _, ok := g.objectID("other", st); ok {
+		t.Error("a path the index lacks: vouched for")
+	}
+	// Racily clean: recorded in the tick the index was written in.
+	racy := *g
+	racy.written = at
+	if _, ok := racy.objectID("b", st); ok {
+		t.Error("a file changed when the index was written: vouched for")
+	}
+	var none *gitIndex
+	if _, ok := none.objectID("b", st); ok {
+		t.Error("no index: vouched for")
 	}
 }
