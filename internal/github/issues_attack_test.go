@@ -73,3 +73,23 @@ func TestSweepAttackKeepIssueDuplicateAfterManyIssues(t *testing.T) {
 		t.Fatalf("a second evidence status issue #%d was %s; #%d stays open with a stale body", second, a, first)
 	}
 }
+
+// The label only narrows the search: an issue someone else opened with the
+// label, the title and the marker at the top is never taken for the kept
+// issue (labels can be set by anyone who triages; the author is the check).
+func TestSweepAttackKeepIssueLabelledByAnother(t *testing.T) {
+	s := newServer(t)
+	s.AddRepo(testRepo.String(), false)
+	mallory := githubtest.User{Login: "mallory", Type: "User"}
+	theirs := s.AddLabeledIssue(testRepo.String(), mallory, "Evidence status", issueMarker+"\nall fine, nothing to see\n", issueLabel)
+	c, _ := newClient(t, s)
+	n, a, err := c.KeepIssue(context.Background(), testRepo, issueMarker, "Evidence status", issueLabel, issueMarker+"\n1 failing\n", true, "")
+	if err != nil || n == theirs || a != github.IssueCreated {
+		t.Fatalf("#%d %s %v: the labelled issue of another author (#%d) was taken", n, a, err, theirs)
+	}
+	for _, is := range s.Issues(testRepo.String()) {
+		if is.Number == theirs && is.Edits != 0 {
+			t.Fatalf("their issue was edited: %+v", is)
+		}
+	}
+}
