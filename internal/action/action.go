@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aicr/verify-evidence/internal/archive"
 	"github.com/aicr/verify-evidence/internal/comment"
 	"github.com/aicr/verify-evidence/internal/diff"
 	"github.com/aicr/verify-evidence/internal/github"
@@ -579,7 +578,7 @@ func (r *Runner) resolveOrphans(ctx context.Context, head *headTree, plan *diff.
 		if err != nil {
 			continue
 		}
-		name := statementRecipeName(c)
+		name := verify.ClaimedRecipeName(c)
 		if name == "" {
 			continue
 		}
@@ -599,27 +598,4 @@ func WriteReportJSON(p string, rep *comment.Report) error {
 		return err
 	}
 	return os.WriteFile(p, append(b, '\n'), 0o644)
-}
-
-// statementRecipeName is the recipe name a bundle's Statement claims (signed or
-// not); it only routes the bundle to a recipe, and verification then checks it.
-func statementRecipeName(c *archive.Contents) string {
-	for _, f := range []string{schema.FileAttestation, schema.FileStatement} {
-		b, ok := c.Document(f)
-		if !ok {
-			continue
-		}
-		read := schema.ParseStatement
-		if f == schema.FileAttestation {
-			read = verify.ClaimedStatement
-		}
-		st, err := read(b)
-		if err != nil {
-			continue
-		}
-		if sub, err := schema.StatementSubject(st); err == nil {
-			return sub.RecipeName
-		}
-	}
-	return ""
 }

@@ -35,7 +35,7 @@ const DefaultSweepDir = ".verify-evidence-sweep"
 
 // IssueKeeper is what sweep mode needs from the API besides GitHub.
 type IssueKeeper interface {
-	KeepIssue(ctx context.Context, repo github.Repo, marker, title, body string, open bool, botLogin string) (int, github.IssueAction, error)
+	KeepIssue(ctx context.Context, repo github.Repo, marker, title, label, body string, open bool, botLogin string) (int, github.IssueAction, error)
 }
 
 // Sweep runs sweep mode in workspace and returns the exit code. The signer
@@ -119,7 +119,7 @@ func (r *Runner) keepIssue(ctx context.Context, a *githubactions.Action, rep *sw
 		return ExitError
 	}
 	body, open := sweep.IssueBody(rep, strings.TrimSpace(a.GetInput("status-page-url")))
-	n, action, err := k.KeepIssue(ctx, r.Repo, sweep.IssueMarker, sweep.IssueTitle, body, open, "")
+	n, action, err := k.KeepIssue(ctx, r.Repo, sweep.IssueMarker, sweep.IssueTitle, sweep.IssueLabel, body, open, "")
 	if err != nil {
 		msg := err.Error()
 		if github.IsForbidden(err) {

@@ -132,7 +132,8 @@ func TestSweepModeKeepsIssue(t *testing.T) {
 		t.Errorf("first sweep outputs: %v", first.outputs)
 	}
 	issues := srv.Issues(e2eRepo)
-	if len(issues) != 1 || issues[0].State != "open" || issues[0].Title != sweep.IssueTitle || issues[0].User.Login != githubtest.ActionsBot.Login {
+	if len(issues) != 1 || issues[0].State != "open" || issues[0].Title != sweep.IssueTitle || issues[0].User.Login != githubtest.ActionsBot.Login ||
+		strings.Join(issues[0].Labels, ",") != sweep.IssueLabel {
 		t.Fatalf("issues after the first sweep: %+v", issues)
 	}
 	body := issues[0].Body

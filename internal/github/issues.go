@@ -24,7 +24,9 @@ const (
 )
 
 // MaxIssuePages bounds the pages of issues (100 each, newest first) looked
-// through for the kept issue; past them a new one is created.
+// through for the kept issue, once among the issues with its label and, when
+// none has it, once among all issues (an issue whose label was dropped);
+// past them a new one is created.
 const MaxIssuePages = 20
 
 // KeepIssue keeps one issue of repo up to date: the issue, open or closed,
@@ -33,13 +35,19 @@ const MaxIssuePages = 20
 // comment: botLogin, else GET /user, else any bot). Issues by other authors
 // are never touched, whatever they carry.
 //
+// The issue is created with label, and looked for first among the issues
+// with that label (GitHub's labels filter, open and closed), so it is found
+// however many issues are newer; only when none of those is it, among the
+// newest MaxIssuePages pages of all issues (GitHub drops the labels of an
+// issue created by a token without push access).
+//
 // With open true (there is something to report) the issue gets title and
 // body: it is created when there is none, reopened when closed, edited when
 // its title or body differs, and left alone otherwise (no edit when nothing
 // changed). With open false (all is fine) an open issue gets body and is
 // closed, and nothing else is written. It returns the issue's number (0
 // when there is none) and what was done.
-func (c *Client) KeepIssue(ctx context.Context, repo Repo, marker, title, body string, open bool, botLogin string) (int, IssueAction, error) {
+func (c *Client) KeepIssue(ctx context.Context, repo Repo, marker, title, label, body string, open bool, botLogin string) (int, IssueAction, error) {
 	op := "keep issue " + fmt.Sprintf("%q", title)
 	if err := checkRepo(op, repo); err != nil {
 		return 0, "", err
@@ -54,7 +62,7 @@ func (c *Client) KeepIssue(ctx context.Context, repo Repo, marker, title, body s
 	if err != nil {
 		return 0, "", err
 	}
-	existing, err := c.findIssue(ctx, repo, marker, title, author)
+	existing, err := c.findIssue(ctx, repo, marker, title, label, author)
 	if err != nil {
 		return 0, "", err
 	}
@@ -62,7 +70,11 @@ func (c *Client) KeepIssue(ctx context.Context, repo Repo, marker, title, body s
 	case existing == nil && !open:
 		return 0, IssueNone, nil
 	case existing == nil:
-		is, _, err := c.gh.Issues.Create(ctx, repo.Owner, repo.Name, &gh.IssueRequest{Title: gh.String(title), Body: gh.String(body)})
+		req := &gh.IssueRequest{Title: gh.String(title), Body: gh.String(body)}
+		if label != "" {
+			req.Labels = &[]string{label}
+		}
+		is, _, err := c.gh.Issues.Create(ctx, repo.Owner, repo.Name, req)
 		if err != nil {
 			return 0, "", wrap("create issue", err)
 		}
@@ -107,9 +119,21 @@ func (c *Client) KeepIssue(ctx context.Context, repo Repo, marker, title, body s
 // findIssue returns the newest issue (open or closed, not a pull request)
 // whose body begins with marker, whose title is title and whose author
 // matches, or nil: an issue (or another bot's) that merely quotes the marker
-// is never taken for it.
-func (c *Client) findIssue(ctx context.Context, repo Repo, marker, title string, author commentMatcher) (*gh.Issue, error) {
-	opt := &gh.IssueListByRepoOptions{State: "all", ListOptions: gh.ListOptions{PerPage: listPerPage}}
+// is never taken for it. It looks among the issues labelled label first,
+// then among all issues; with a known login, only at that author's.
+func (c *Client) findIssue(ctx context.Context, repo Repo, marker, title, label string, author commentMatcher) (*gh.Issue, error) {
+	if label != "" {
+		is, err := c.findIssueIn(ctx, repo, marker, title, []string{label}, author)
+		if is != nil || err != nil {
+			return is, err
+		}
+	}
+	return c.findIssueIn(ctx, repo, marker, title, nil, author)
+}
+
+// findIssueIn looks through MaxIssuePages pages of the issues with labels.
+func (c *Client) findIssueIn(ctx context.Context, repo Repo, marker, title string, labels []string, author commentMatcher) (*gh.Issue, error) {
+	opt := &gh.IssueListByRepoOptions{State: "all", Labels: labels, Creator: author.login, ListOptions: gh.ListOptions{PerPage: listPerPage}}
 	for page := 0; page < MaxIssuePages; page++ {
 		issues, resp, err := c.gh.Issues.ListByRepo(ctx, repo.Owner, repo.Name, opt)
 		if err != nil {

@@ -30,7 +30,7 @@ func TestSweepAttackKeepIssueHijacksOtherBotsIssue(t *testing.T) {
 	theirs := s.AddIssue(testRepo.String(), renovate, "Dependency Dashboard",
 		"This issue lists Renovate updates.\n\n- [ ] Update foo (PR title: `x "+issueMarker+"`)\n")
 	c, _ := newClient(t, s)
-	n, action, err := c.KeepIssue(context.Background(), testRepo, issueMarker, "Evidence status", issueMarker+"\nall fine\n", false, "")
+	n, action, err := c.KeepIssue(context.Background(), testRepo, issueMarker, "Evidence status", issueLabel, issueMarker+"\nall fine\n", false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,21 +44,20 @@ func TestSweepAttackKeepIssueHijacksOtherBotsIssue(t *testing.T) {
 	}
 }
 
-// FINDING (low): the kept issue is looked for in at most MaxIssuePages pages
-// of ALL issues and pull requests, newest first. Once 2,000 newer issues or
-// pull requests exist (a busy repository over time, or anyone opening them
-// on purpose), the sweep no longer finds its issue and creates a second one;
-// the first stays open forever with a stale body (e.g. "failing" long after
-// it was fixed). An attacker gains duplicate, contradictory status issues.
-// Fix: list with creator=<login> (the fake and GitHub support it) or search
-// by title/marker; fall back to the page walk only for "any bot".
+// FINDING (low, fixed): the kept issue was looked for in at most
+// MaxIssuePages pages of ALL issues and pull requests, newest first. Once
+// 2,000 newer issues or pull requests existed (a busy repository over time,
+// or anyone opening them on purpose), the sweep no longer found its issue and
+// created a second one; the first stayed open forever with a stale body.
+// Fixed: the issue is created with its label and looked for first among the
+// issues with that label (labels=, state=all), which spam cannot push out of
+// reach (labelling takes triage access).
 func TestSweepAttackKeepIssueDuplicateAfterManyIssues(t *testing.T) {
-	t.Skip("known gap (issue 11, left open): the status issue is searched in the newest 2,000 issues and pull requests; past that a second one is created — fix: list by creator or remember the number outside the workspace")
 	s := newServer(t)
 	s.AddRepo(testRepo.String(), false)
 	c, _ := newClient(t, s)
 	ctx := context.Background()
-	first, a, err := c.KeepIssue(ctx, testRepo, issueMarker, "Evidence status", issueMarker+"\n1 failing\n", true, "")
+	first, a, err := c.KeepIssue(ctx, testRepo, issueMarker, "Evidence status", issueLabel, issueMarker+"\n1 failing\n", true, "")
 	if err != nil || a != github.IssueCreated {
 		t.Fatalf("%v %s", err, a)
 	}
@@ -66,11 +65,31 @@ func TestSweepAttackKeepIssueDuplicateAfterManyIssues(t *testing.T) {
 	for i := range github.MaxIssuePages * 100 {
 		s.AddIssue(testRepo.String(), spam, fmt.Sprintf("spam %d", i), "x")
 	}
-	second, a, err := c.KeepIssue(ctx, testRepo, issueMarker, "Evidence status", issueMarker+"\n2 failing\n", true, "")
+	second, a, err := c.KeepIssue(ctx, testRepo, issueMarker, "Evidence status", issueLabel, issueMarker+"\n2 failing\n", true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if second != first {
 		t.Fatalf("a second evidence status issue #%d was %s; #%d stays open with a stale body", second, a, first)
+	}
+}
+
+// The label only narrows the search: an issue someone else opened with the
+// label, the title and the marker at the top is never taken for the kept
+// issue (labels can be set by anyone who triages; the author is the check).
+func TestSweepAttackKeepIssueLabelledByAnother(t *testing.T) {
+	s := newServer(t)
+	s.AddRepo(testRepo.String(), false)
+	mallory := githubtest.User{Login: "mallory", Type: "User"}
+	theirs := s.AddLabeledIssue(testRepo.String(), mallory, "Evidence status", issueMarker+"\nall fine, nothing to see\n", issueLabel)
+	c, _ := newClient(t, s)
+	n, a, err := c.KeepIssue(context.Background(), testRepo, issueMarker, "Evidence status", issueLabel, issueMarker+"\n1 failing\n", true, "")
+	if err != nil || n == theirs || a != github.IssueCreated {
+		t.Fatalf("#%d %s %v: the labelled issue of another author (#%d) was taken", n, a, err, theirs)
+	}
+	for _, is := range s.Issues(testRepo.String()) {
+		if is.Number == theirs && is.Edits != 0 {
+			t.Fatalf("their issue was edited: %+v", is)
+		}
 	}
 }

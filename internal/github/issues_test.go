@@ -9,7 +9,10 @@ import (
 	"github.com/aicr/verify-evidence/internal/github/githubtest"
 )
 
-const issueMarker = "<!-- verify-evidence:evidence-status -->"
+const (
+	issueMarker = "<!-- verify-evidence:evidence-status -->"
+	issueLabel  = "evidence-status"
+)
 
 // One issue, kept up to date over runs (against the OpenAPI-validated
 // fake): nothing to report and no issue writes nothing; a report creates
@@ -25,7 +28,7 @@ func TestKeepIssueLifecycle(t *testing.T) {
 	ctx := context.Background()
 	keep := func(body string, open bool) (int, github.IssueAction) {
 		t.Helper()
-		n, action, err := c.KeepIssue(ctx, testRepo, issueMarker, "Evidence status", body, open, "")
+		n, action, err := c.KeepIssue(ctx, testRepo, issueMarker, "Evidence status", issueLabel, body, open, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,8 +86,39 @@ func TestKeepIssueReadOnly(t *testing.T) {
 	s := newServer(t, githubtest.WithReadOnly())
 	s.AddRepo(testRepo.String(), false)
 	c, _ := newClient(t, s)
-	_, _, err := c.KeepIssue(context.Background(), testRepo, issueMarker, "Evidence status", "x", true, "")
+	_, _, err := c.KeepIssue(context.Background(), testRepo, issueMarker, "Evidence status", issueLabel, "x", true, "")
 	if err == nil || !github.IsForbidden(err) || !strings.Contains(err.Error(), "create issue") {
 		t.Fatalf("read-only token: %v", err)
+	}
+}
+
+// The issue is created with its label and found by it; where GitHub dropped
+// the label (a token without push access), it is still found among the
+// newest issues, and never created twice.
+func TestKeepIssueLabel(t *testing.T) {
+	for _, drop := range []bool{false, true} {
+		s := newServer(t)
+		s.AddRepo(testRepo.String(), false)
+		if drop {
+			s.DropIssueLabels()
+		}
+		c, _ := newClient(t, s)
+		ctx := context.Background()
+		n, a, err := c.KeepIssue(ctx, testRepo, issueMarker, "Evidence status", issueLabel, issueMarker+"\n1 failing\n", true, "")
+		if err != nil || a != github.IssueCreated {
+			t.Fatalf("drop %v: %v %s", drop, err, a)
+		}
+		issues := s.Issues(testRepo.String())
+		if len(issues) != 1 || (strings.Join(issues[0].Labels, ",") == issueLabel) == drop {
+			t.Fatalf("drop %v: issues %+v", drop, issues)
+		}
+		s.ResetCounts()
+		n2, a, err := c.KeepIssue(ctx, testRepo, issueMarker, "Evidence status", issueLabel, issueMarker+"\n2 failing\n", true, "")
+		if err != nil || n2 != n || a != github.IssueUpdated || len(s.Issues(testRepo.String())) != 1 {
+			t.Fatalf("drop %v: second run #%d %s %v (first #%d)", drop, n2, a, err, n)
+		}
+		if !drop && calls(s, githubtest.EndpointListIssues) != 1 {
+			t.Errorf("found by label: %d list calls, want 1", calls(s, githubtest.EndpointListIssues))
+		}
 	}
 }

@@ -146,11 +146,18 @@ func WriteDir(dir string, rep *sweep.Report) error {
 		return err
 	}
 	files := map[string][]byte{PageFile: page, ReportFile: js.Bytes()}
+	// A recipe may have two rows (its bundle, and a misplaced bundle that
+	// names it): its badge is the worse.
+	badged := map[string]*sweep.Recipe{}
 	for i := range rep.Recipes {
 		r := &rep.Recipes[i]
 		if !schema.ValidRecipeName(r.Name) || strings.ContainsAny(r.Name, `/\`) {
 			continue
 		}
+		if prev := badged[r.Name]; prev != nil && prev.Verdict.Worse(r.Verdict) == prev.Verdict {
+			continue
+		}
+		badged[r.Name] = r
 		b, err := json.Marshal(BadgeOf(r, rep))
 		if err != nil {
 			return err

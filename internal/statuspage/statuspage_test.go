@@ -96,3 +96,24 @@ func insideJSON(page string, i int) bool {
 	end := strings.Index(page[max(start, 0):], "</script>")
 	return start >= 0 && i > start && i < start+end
 }
+
+// A recipe with two rows (its own bundle, and a misplaced bundle naming it)
+// gets the worse verdict on its badge, whichever row comes first.
+func TestBadgeOfTwoRowsIsTheWorse(t *testing.T) {
+	passed := sweep.Recipe{Name: "r", BundlePath: "recipes/evidence/r/evidence-bundle.tar.gz", Outcome: "verified", Verdict: "passed"}
+	moved := sweep.Recipe{Name: "r", BundlePath: "recipes/evidence/x/evidence-bundle.tar.gz", Outcome: "verified", Verdict: "invalid"}
+	for _, rows := range [][]sweep.Recipe{{passed, moved}, {moved, passed}} {
+		dir := filepath.Join(t.TempDir(), "page")
+		if err := statuspage.WriteDir(dir, &sweep.Report{Recipes: rows}); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, statuspage.BadgeDir, "r.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got statuspage.Badge
+		if err := json.Unmarshal(raw, &got); err != nil || got.Message != "invalid" {
+			t.Errorf("rows %s then %s: badge %+v (%v), want invalid", rows[0].Verdict, rows[1].Verdict, got, err)
+		}
+	}
+}

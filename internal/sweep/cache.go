@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"syscall"
 
 	"github.com/aicr/verify-evidence/internal/comment"
@@ -80,6 +82,57 @@ func (c *cache) get(k CacheKey) (*cacheEntry, bool) {
 	return &e, true
 }
 
+// blobsDir holds the sha256 of bundles by git object id (see gitIndex).
+const blobsDir = "blobs"
+
+// blobDigest returns the sha256 recorded for the git object id oid
+// ("sha1:<hex>" or "sha256:<hex>").
+func (c *cache) blobDigest(oid string) (string, bool) {
+	if c == nil || c.dir == "" {
+		return "", false
+	}
+	name, ok := blobName(oid)
+	if !ok {
+		return "", false
+	}
+	f, err := os.OpenFile(filepath.Join(c.dir, blobsDir, name), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 128))
+	if err != nil {
+		return "", false
+	}
+	d := strings.TrimSuffix(string(b), "\n")
+	if !digestPattern.MatchString(d) {
+		return "", false
+	}
+	return d, true
+}
+
+// putBlobDigest records the sha256 of a bundle whose git object id the
+// sweep computed itself while hashing it.
+func (c *cache) putBlobDigest(oid, digest string) error {
+	name, ok := blobName(oid)
+	if c == nil || c.dir == "" || !ok || !digestPattern.MatchString(digest) {
+		return nil
+	}
+	return c.write(filepath.Join(c.dir, blobsDir), name, []byte(digest+"\n"))
+}
+
+var (
+	digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	oidPattern    = regexp.MustCompile(`^(sha1:[0-9a-f]{40}|sha256:[0-9a-f]{64})$`)
+)
+
+func blobName(oid string) (string, bool) {
+	if !oidPattern.MatchString(oid) {
+		return "", false
+	}
+	return strings.Replace(oid, ":", "-", 1), true
+}
+
 // put stores an entry (written to a temporary file, then renamed, so a
 // concurrent or interrupted sweep never leaves half an entry).
 func (c *cache) put(e *cacheEntry) error {
@@ -93,10 +146,15 @@ func (c *cache) put(e *cacheEntry) error {
 	if len(b) > MaxCacheEntryBytes {
 		return nil // not worth keeping; verified again next time
 	}
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+	return c.write(c.dir, e.Key.name(), b)
+}
+
+// write writes name in dir through a temporary file renamed into place.
+func (c *cache) write(dir, name string, b []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	tmp, err := os.CreateTemp(c.dir, ".entry-*")
+	tmp, err := os.CreateTemp(dir, ".entry-*")
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
@@ -105,7 +163,7 @@ func (c *cache) put(e *cacheEntry) error {
 		werr = cerr
 	}
 	if werr == nil {
-		werr = os.Rename(tmp.Name(), filepath.Join(c.dir, e.Key.name()))
+		werr = os.Rename(tmp.Name(), filepath.Join(dir, name))
 	}
 	if werr != nil {
 		_ = os.Remove(tmp.Name())

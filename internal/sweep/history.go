@@ -117,9 +117,11 @@ func findCheck(cs []verify.Check, name string) (verify.Check, bool) {
 }
 
 // decodeStrict decodes a document this package wrote: strict JSON
-// (strictjson), and no member the type does not have.
+// (strictjson.Check: no key twice, even under case folding), and no member
+// the type does not have (names match by exact case). It decodes once: a
+// warm sweep decodes one cache entry per bundle.
 func decodeStrict(b []byte, v any) error {
-	if err := strictjson.Unmarshal(b, v); err != nil {
+	if err := strictjson.Check(b); err != nil {
 		return err
 	}
 	return jsonv2.Unmarshal(b, v, jsonv2.RejectUnknownMembers(true))

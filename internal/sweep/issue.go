@@ -14,6 +14,8 @@ import (
 const (
 	IssueTitle  = "Evidence status"
 	IssueMarker = "<!-- verify-evidence:evidence-status -->"
+	// IssueLabel is the label the issue is created with and found by.
+	IssueLabel = "evidence-status"
 	// maxIssueRows bounds each list of the issue (GitHub's body limit is
 	// 65,536 characters); the rest is on the status page.
 	maxIssueRows = 100

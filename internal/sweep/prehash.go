@@ -11,6 +11,8 @@ import (
 // prehasher hashes the checkout's bundle files in the background, so that
 // reading them overlaps with planning. It only saves time: a bundle that is
 // verified is hashed again while it is read, and must have the same digest.
+// A bundle the checkout's git index vouches for, whose object id the cache
+// maps to a sha256, is not read at all (see gitIndex).
 type prehasher struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -23,10 +25,13 @@ type hashed struct {
 	digest string
 	lfs    bool
 	err    error
+	// fromIndex: the digest is the cache's for the git index's object id;
+	// the file was not read.
+	fromIndex bool
 }
 
 // prehash starts n workers hashing every file named like a bundle.
-func prehash(ctx context.Context, co *checkout, layout diff.Config, n int) *prehasher {
+func prehash(ctx context.Context, co *checkout, layout diff.Config, n int, c *cache) *prehasher {
 	name := layout.BundleName
 	if name == "" {
 		name = diff.DefaultBundleName
@@ -47,7 +52,7 @@ func prehash(ctx context.Context, co *checkout, layout diff.Config, n int) *preh
 			defer p.done.Done()
 			for f := range work {
 				h := p.by[f]
-				h.digest, h.lfs, h.err = digestFile(co, f)
+				h.digest, h.lfs, h.fromIndex, h.err = digestKnown(co, f, c)
 				close(h.ready)
 			}
 		}()
@@ -67,12 +72,12 @@ func prehash(ctx context.Context, co *checkout, layout diff.Config, n int) *preh
 
 // get returns the digest of f: the background one when f is queued
 // (waiting for it), else, or once the hashing was stopped, hash(f).
-func (p *prehasher) get(f string, hash func(string) (string, bool, error)) (string, bool, error) {
+func (p *prehasher) get(f string, hash func(string) (string, bool, bool, error)) (digest string, lfs, fromIndex bool, err error) {
 	if p != nil {
 		if h, ok := p.by[f]; ok {
 			select {
 			case <-h.ready:
-				return h.digest, h.lfs, h.err
+				return h.digest, h.lfs, h.fromIndex, h.err
 			case <-p.ctx.Done():
 			}
 		}

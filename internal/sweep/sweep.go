@@ -82,18 +82,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	// Hash the bundles while the planner reads the recipes: the cache is
 	// keyed by content, so every bundle is read whatever the cache holds.
-	pre := prehash(ctx, co, cfg.Layout, n)
+	bundleCache := &cache{dir: cacheDir(cfg)}
+	pre := prehash(ctx, co, cfg.Layout, n, bundleCache)
 	plan, err := diff.NewSweepPlan(ctx, co, cfg.Layout)
 	if err != nil {
 		pre.stop()
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	orphans := &orphanReader{co: co}
+	orphans.resolve(ctx, plan)
 	rep := &Report{
 		ReportVersion: ReportVersion, GeneratedAt: now, VerifierVersion: cfg.VerifierVersion,
 		TrustRootDigest: cfg.TrustRootDigest, PolicyDigest: cfg.PolicyDigest,
 		MaxAgeDays: int(vcfg.MaxAge / (24 * time.Hour)),
 	}
-	s := &sweeper{cfg: cfg, v: v, now: now, maxAge: vcfg.MaxAge, co: co, plan: plan, cache: &cache{dir: cacheDir(cfg)},
+	s := &sweeper{cfg: cfg, v: v, now: now, maxAge: vcfg.MaxAge, co: co, plan: plan, cache: bundleCache,
 		cacheable: vcfg.TrustError == nil}
 	s.pre = pre
 	defer pre.stop()
@@ -114,6 +117,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	wg.Wait()
 	rep.Recipes = append(rep.Recipes, rows...)
 	for _, it := range plan.Missing {
+		if orphans.resolved[it.RecipeName] {
+			continue // its evidence is a resolved orphan's bundle, in Items: listed there (move it)
+		}
 		rep.Recipes = append(rep.Recipes, Recipe{Name: it.RecipeName, RecipePath: it.RecipePath, BundlePath: it.BundlePath,
 			Outcome: comment.OutcomeMissing, Detail: "no evidence: no bundle at " + it.BundlePath})
 	}
@@ -269,7 +275,7 @@ func (s *sweeper) verifyBundle(ctx context.Context, p string, row *Recipe, fresh
 	if size, _ := s.co.Size(p); size > MaxBundleBytes {
 		return nil, &tooLargeError{path: p, limit: MaxBundleBytes}
 	}
-	digest, lfs, err := s.pre.get(p, s.digest)
+	digest, lfs, fromIndex, err := s.pre.get(p, s.digest)
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +305,13 @@ func (s *sweeper) verifyBundle(ctx context.Context, p string, row *Recipe, fresh
 		return nil, fmt.Errorf("could not read the bundle: %w", err)
 	}
 	if got := hexDigest(h); got != digest {
-		return nil, fmt.Errorf("the bundle changed while it was verified (sha256 %s, then %s)", digest, got)
+		if !fromIndex {
+			return nil, fmt.Errorf("the bundle changed while it was verified (sha256 %s, then %s)", digest, got)
+		}
+		// The index vouched for other content (a stale index): what was
+		// verified is what counts.
+		digest, row.BundleDigest = got, got
+		key.BundleDigest = got
 	}
 	v := &verification{res: res, canon: res.CanonicalRecipe}
 	if s.cacheable && res.Verdict != verify.VerdictError {
@@ -321,26 +333,59 @@ func (s *sweeper) count(hit bool) {
 	}
 }
 
-// digest hashes the bundle file, and says whether it is a Git LFS pointer.
-func (s *sweeper) digest(p string) (string, bool, error) { return digestFile(s.co, p) }
+// digest returns the bundle file's sha256, and says whether it is a Git LFS
+// pointer and whether the digest came from the git index (see digestKnown).
+func (s *sweeper) digest(p string) (string, bool, bool, error) { return digestKnown(s.co, p, s.cache) }
 
-func digestFile(co *checkout, p string) (string, bool, error) {
+// digestKnown returns the sha256 the cache records for the git object id
+// the checkout's index vouches for, without reading the file (fromIndex),
+// else hashes the file (recording its object id's sha256 in the cache).
+func digestKnown(co *checkout, p string, c *cache) (digest string, lfs, fromIndex bool, err error) {
+	if oid, ok := co.objectID(p); ok {
+		if d, ok := c.blobDigest(oid); ok {
+			return d, false, true, nil
+		}
+	}
+	digest, oid, lfs, err := digestFile(co, p)
+	if err == nil && oid != "" {
+		_ = c.putBlobDigest(oid, digest) // a cache that cannot be written costs time, never a verdict
+	}
+	return digest, lfs, false, err
+}
+
+// digestFile hashes the bundle file, and says whether it is a Git LFS
+// pointer; with a git index, it also returns the file's git object id.
+func digestFile(co *checkout, p string) (digest, oid string, lfs bool, err error) {
 	f, err := co.open(p)
 	if err != nil {
-		return "", false, fmt.Errorf("could not read the bundle: %w", err)
+		return "", "", false, fmt.Errorf("could not read the bundle: %w", err)
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", "", false, fmt.Errorf("could not read the bundle: %w", err)
+	}
 	h := sha256.New()
+	var w io.Writer = h
+	blob := co.index.blobHash(fi.Size())
+	if blob != nil {
+		w = io.MultiWriter(h, blob)
+	}
 	head := make([]byte, 64)
 	n, _ := io.ReadFull(f, head)
-	h.Write(head[:n])
+	_, _ = w.Write(head[:n])
 	if diff.IsLFSPointer(head[:n]) {
-		return "", true, nil
+		return "", "", true, nil
 	}
-	if _, err := io.Copy(h, io.LimitReader(f, MaxBundleBytes)); err != nil {
-		return "", false, fmt.Errorf("could not read the bundle: %w", err)
+	m, err := io.Copy(w, io.LimitReader(f, MaxBundleBytes))
+	if err != nil {
+		return "", "", false, fmt.Errorf("could not read the bundle: %w", err)
 	}
-	return hexDigest(h), false, nil
+	digest = hexDigest(h)
+	if blob != nil && int64(n)+m == fi.Size() {
+		oid = co.index.algo + ":" + hex.EncodeToString(blob.Sum(nil))
+	}
+	return digest, oid, false, nil
 }
 
 func hexDigest(h hash.Hash) string { return "sha256:" + hex.EncodeToString(h.Sum(nil)) }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -248,5 +249,113 @@ func TestSweepCacheEntryRecipe(t *testing.T) {
 		if r.Cached {
 			t.Errorf("%s: a broken entry was used", r.Name)
 		}
+	}
+}
+
+// A bundle whose folder names no recipe is routed by the recipe name inside
+// it, as in the PR check (verify.ClaimedRecipeName, diff.Plan.Resolve): it is
+// verified and cross-checked against that recipe and is invalid until moved,
+// and the recipe is not also listed as without evidence. A bundle naming a
+// recipe the checkout lacks stays an orphan that says so.
+func TestSweepOrphanResolvedByName(t *testing.T) {
+	dir := sweeptest.Checkout(t, false)
+	misplaced := "recipes/evidence/misplaced/evidence-bundle.tar.gz"
+	if err := os.Rename(filepath.Join(dir, "recipes/evidence", sweeptest.Examples[1]), filepath.Join(dir, "recipes/evidence/misplaced")); err != nil {
+		t.Fatal(err)
+	}
+	// The first example's recipe is gone; its bundle moves to a folder naming no recipe.
+	if err := os.Remove(filepath.Join(dir, "recipes", sweeptest.Examples[0]+".yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "recipes/evidence", sweeptest.Examples[0]), filepath.Join(dir, "recipes/evidence/gone")); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, sweeptest.Config(t, dir))
+	var rows []string
+	for _, r := range rep.Recipes {
+		rows = append(rows, r.Name+" "+string(r.Outcome)+" "+string(r.Verdict)+" "+r.BundlePath)
+	}
+	want := []string{
+		"b200-gke-cos-training missing  recipes/evidence/b200-gke-cos-training/evidence-bundle.tar.gz",
+		"gone orphan invalid recipes/evidence/gone/evidence-bundle.tar.gz",
+		sweeptest.Examples[1] + " verified invalid " + misplaced,
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("rows:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+	r := byName(t, rep, sweeptest.Examples[1])
+	if r.RecipePath != "recipes/"+sweeptest.Examples[1]+".yaml" || !strings.Contains(r.Detail, "move it") || r.Match == nil || !r.Match.Match || len(r.Signers) != 1 {
+		t.Errorf("resolved orphan: recipe %s, detail %q, match %+v, signers %+v", r.RecipePath, r.Detail, r.Match, r.Signers)
+	}
+	if g := byName(t, rep, "gone"); !strings.Contains(g.Detail, `"`+sweeptest.Examples[0]+`", the recipe the bundle names`) {
+		t.Errorf("orphan naming an absent recipe: %q", g.Detail)
+	}
+}
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// In a git checkout, a warm sweep does not read the bundles that git's index
+// vouches for: their sha256 comes from the cache's record for their object
+// id. Swapping the two records proves it (each recipe then gets the other's
+// verification, and is invalid: that bundle names the other recipe). A
+// bundle written after the index is hashed again, whatever the cache says.
+func TestSweepGitIndex(t *testing.T) {
+	dir := sweeptest.Checkout(t, false)
+	// Past the clock tick the files were written in: not racily clean.
+	time.Sleep(50 * time.Millisecond)
+	git(t, dir, "init", "-q")
+	git(t, dir, "add", "-A")
+	cfg := sweeptest.Config(t, dir)
+	cfg.CacheDir = t.TempDir()
+	first := run(t, cfg)
+	digest := map[string]string{}
+	blob := map[string]string{}
+	for _, name := range sweeptest.Examples {
+		r := byName(t, first, name)
+		digest[name] = r.BundleDigest
+		oid := strings.TrimSpace(git(t, dir, "hash-object", r.BundlePath))
+		blob[name] = filepath.Join(cfg.CacheDir, "blobs", "sha1-"+oid)
+		if b, err := os.ReadFile(blob[name]); err != nil || string(b) != r.BundleDigest+"\n" {
+			t.Fatalf("%s: blob record %q (%v), want %s", name, b, err, r.BundleDigest)
+		}
+	}
+	a, b := sweeptest.Examples[0], sweeptest.Examples[1]
+	if err := os.WriteFile(blob[a], []byte(digest[b]+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(blob[b], []byte(digest[a]+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := run(t, cfg)
+	for _, x := range [][2]string{{a, b}, {b, a}} {
+		r := byName(t, second, x[0])
+		if r.BundleDigest != digest[x[1]] || !r.Cached || r.Verdict != verify.VerdictInvalid || !strings.Contains(r.Detail, x[1]) {
+			t.Errorf("%s: digest %s cached %v %s: %s (want the swapped record, %s's)", x[0], r.BundleDigest, r.Cached, r.Verdict, r.Detail, x[1])
+		}
+	}
+	// Rewritten after the index: its stat data are not the index's.
+	p := filepath.Join(dir, "recipes", "evidence", a, "evidence-bundle.tar.gz")
+	same, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, same, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	third := run(t, cfg)
+	if r := byName(t, third, a); r.BundleDigest != digest[a] || r.Verdict != verify.VerdictPassed {
+		t.Errorf("%s rewritten: digest %s %s: %s, want its own digest and passed", a, r.BundleDigest, r.Verdict, r.Detail)
+	}
+	if r := byName(t, third, b); r.BundleDigest != digest[a] {
+		t.Errorf("%s untouched: digest %s, want the (swapped) record", b, r.BundleDigest)
 	}
 }

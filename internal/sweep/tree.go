@@ -32,6 +32,9 @@ const (
 type checkout struct {
 	root  string
 	files map[string]int64 // slash path → size
+	stats map[string]fileStat
+	// index is the checkout's git index (nil: none usable).
+	index *gitIndex
 }
 
 var (
@@ -49,7 +52,7 @@ func openCheckout(ctx context.Context, root string) (*checkout, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("checkout %s: not a directory", root)
 	}
-	c := &checkout{root: root, files: map[string]int64{}}
+	c := &checkout{root: root, files: map[string]int64{}, stats: map[string]fileStat{}}
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -78,12 +81,26 @@ func openCheckout(ctx context.Context, root string) (*checkout, error) {
 			return err
 		}
 		c.files[filepath.ToSlash(rel)] = info.Size()
+		if st, ok := statOf(info); ok {
+			c.stats[filepath.ToSlash(rel)] = st
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("checkout %s: list files: %w", root, err)
 	}
+	c.index, _ = readGitIndex(root) // unusable: every bundle is hashed
 	return c, nil
+}
+
+// objectID returns the git object id of the listed file p when the
+// checkout's index vouches for its content (see gitIndex).
+func (c *checkout) objectID(p string) (string, bool) {
+	st, ok := c.stats[p]
+	if !ok {
+		return "", false
+	}
+	return c.index.objectID(p, st)
 }
 
 // Exists implements diff.Lister.

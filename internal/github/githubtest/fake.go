@@ -161,6 +161,8 @@ type Fake struct {
 	comments      []*commentState
 	statuses      []*CommitStatus
 	issues        []*issueState // issues.go
+	labels        []*labelState // issues.go
+	dropLabels    bool          // issues.go: DropIssueLabels
 	nextID        int64
 	nextCommentID int64
 	faults        []*Fault

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -44,6 +46,14 @@ type issueState struct {
 	created, updated time.Time
 	closed           *time.Time
 	edits            int
+	labels           []*labelState
+}
+
+// labelState is a label of a repository of the fake.
+type labelState struct {
+	id         int64
+	repo, name string // repo key; the name as first written
+	color      string
 }
 
 // Issue is an issue as stored by the fake.
@@ -54,6 +64,8 @@ type Issue struct {
 	Body   string `json:"body"`
 	State  string `json:"state"`
 	User   User   `json:"user"`
+	// Labels are the issue's label names.
+	Labels []string `json:"labels"`
 	// Edits counts the requests that changed the issue (body, title or state).
 	Edits int `json:"edits"`
 }
@@ -76,11 +88,70 @@ func (f *Fake) Issues(repo string) []Issue {
 	var out []Issue
 	for _, is := range f.issues {
 		if is.repo == repoKey(repo) {
-			out = append(out, Issue{Repo: repo, Number: is.number, Title: is.title, Body: is.body, State: is.state, User: is.user, Edits: is.edits})
+			var labels []string
+			for _, l := range is.labels {
+				labels = append(labels, l.name)
+			}
+			out = append(out, Issue{Repo: repo, Number: is.number, Title: is.title, Body: is.body, State: is.state, User: is.user, Edits: is.edits, Labels: labels})
 		}
 	}
 	slices.SortFunc(out, func(a, b Issue) int { return a.Number - b.Number })
 	return out
+}
+
+// AddLabeledIssue adds an open issue by user with the labels (created in
+// the repository when new, as GitHub does for a writer) and returns its number.
+func (f *Fake) AddLabeledIssue(repo string, user User, title, body string, labels ...string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rs, err := f.repo(repo, true)
+	if err != nil {
+		panic(err)
+	}
+	is := f.addIssue(rs, user, title, body)
+	for _, l := range labels {
+		is.labels = append(is.labels, f.label(rs, l))
+	}
+	return is.number
+}
+
+// label returns the repository's label name (case-insensitive), created
+// when new as GitHub creates a label named when an issue is created; f.mu
+// is held.
+func (f *Fake) label(rs *repoState, name string) *labelState {
+	key := repoKey(rs.owner.Login + "/" + rs.name)
+	for _, l := range f.labels {
+		if l.repo == key && strings.EqualFold(l.name, name) {
+			return l
+		}
+	}
+	f.nextID++
+	l := &labelState{id: f.nextID, repo: key, name: name, color: "ededed"}
+	f.labels = append(f.labels, l)
+	return l
+}
+
+// hasLabels reports whether is carries every label named (case-insensitive).
+func (is *issueState) hasLabels(names []string) bool {
+	for _, n := range names {
+		if !slices.ContainsFunc(is.labels, func(l *labelState) bool { return strings.EqualFold(l.name, n) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// labelJSON renders the label schema.
+func labelJSON(api string, r *repoState, l *labelState) obj {
+	return obj{
+		"id":          l.id,
+		"node_id":     nodeID("LA", l.id),
+		"url":         fmt.Sprintf("%s/repos/%s/%s/labels/%s", api, r.owner.Login, r.name, url.PathEscape(l.name)),
+		"name":        l.name,
+		"description": nil,
+		"color":       l.color,
+		"default":     false,
+	}
 }
 
 // addIssue stores an issue; f.mu is held. Issues and pull requests share
@@ -107,6 +178,10 @@ func (f *Fake) addIssue(rs *repoState, user User, title, body string) *issueStat
 func issueJSON(api string, r *repoState, is *issueState) obj {
 	full := r.owner.Login + "/" + r.name
 	u := fmt.Sprintf("%s/repos/%s/issues/%d", api, full, is.number)
+	labels := make([]any, 0, len(is.labels))
+	for _, l := range is.labels {
+		labels = append(labels, labelJSON(api, r, l))
+	}
 	o := obj{
 		"id":                 is.id,
 		"node_id":            nodeID("I", is.id),
@@ -121,7 +196,7 @@ func issueJSON(api string, r *repoState, is *issueState) obj {
 		"title":              is.title,
 		"body":               is.body,
 		"user":               simpleUser(api, is.user),
-		"labels":             []any{},
+		"labels":             labels,
 		"assignee":           nil,
 		"milestone":          nil,
 		"locked":             false,
@@ -157,6 +232,9 @@ func (f *Fake) listIssues(w http.ResponseWriter, r *http.Request, api string) {
 			continue
 		}
 		if c := q.Get("creator"); c != "" && c != is.user.Login {
+			continue
+		}
+		if l := q.Get("labels"); l != "" && !is.hasLabels(strings.Split(l, ",")) {
 			continue
 		}
 		list = append(list, is)
@@ -202,6 +280,12 @@ func issueRequest(w http.ResponseWriter, r *http.Request, doc string, create boo
 			return invalid("body")
 		}
 	}
+	if l, ok := in["labels"]; ok {
+		var names []string
+		if json.Unmarshal(l, &names) != nil || slices.Contains(names, "") {
+			return invalid("labels")
+		}
+	}
 	if st, ok := in["state"]; ok {
 		if json.Unmarshal(st, &s) != nil || (s != "open" && s != "closed") {
 			return invalid("state")
@@ -225,6 +309,13 @@ func (f *Fake) createIssue(w http.ResponseWriter, r *http.Request, api string) {
 		_ = json.Unmarshal(b, &body)
 	}
 	is := f.addIssue(rs, f.identity, title, body)
+	var labels []string
+	_ = json.Unmarshal(in["labels"], &labels)
+	if !f.dropLabels {
+		for _, l := range labels {
+			is.labels = append(is.labels, f.label(rs, l))
+		}
+	}
 	o := issueJSON(api, rs, is)
 	w.Header().Set("Location", o["url"].(string))
 	writeJSON(w, http.StatusCreated, o)
@@ -277,4 +368,12 @@ func (f *Fake) updateIssue(w http.ResponseWriter, r *http.Request, api string) {
 		is.updated = f.now()
 	}
 	writeJSON(w, http.StatusOK, issueJSON(api, rs, is))
+}
+
+// DropIssueLabels makes the fake drop the labels of issues it creates, as
+// GitHub does silently for a token without push access.
+func (f *Fake) DropIssueLabels() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dropLabels = true
 }

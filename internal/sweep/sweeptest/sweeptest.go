@@ -55,7 +55,7 @@ func read(t testing.TB, rel ...string) []byte {
 
 // Checkout returns a checkout with the example recipes and bundles and a
 // recipe without evidence ("b200-gke-cos-training"); with hostile, also a
-// bundle in a folder whose name is HTML (an orphan) and a recipe ("evil")
+// bundle without a Statement in a folder whose name is HTML (an orphan) and a recipe ("evil")
 // whose bundle holds a file whose name is a script.
 func Checkout(t testing.TB, hostile bool) string {
 	t.Helper()
@@ -68,7 +68,8 @@ func Checkout(t testing.TB, hostile bool) string {
 	Write(t, dir, "recipes/b200-gke-cos-training.yaml", missing)
 	Write(t, dir, "README.md", []byte("not a recipe\n"))
 	if hostile {
-		Write(t, dir, "recipes/evidence/"+HostileDir+"/evidence-bundle.tar.gz", read(t, Examples[0], "evidence-bundle.tar.gz"))
+		// No Statement names a recipe: it stays an orphan, listed by its folder's name.
+		Write(t, dir, "recipes/evidence/"+HostileDir+"/evidence-bundle.tar.gz", TarGz(t, map[string]string{"recipe.yaml": "kind: RecipeResult\n"}))
 		Write(t, dir, "recipes/evil.yaml", bytes.Replace(read(t, "inputs", Examples[0], "recipe.yaml"), []byte("nodes: 0"), []byte("nodes: 1"), 1))
 		Write(t, dir, "recipes/evidence/evil/evidence-bundle.tar.gz", TarGz(t, map[string]string{"recipe.yaml": "kind: RecipeResult\n", HostileFile: "x"}))
 	}
