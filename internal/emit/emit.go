@@ -116,7 +116,7 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.Usage = func() { fmt.Fprint(stderr, usageText, "\nFlags:\n"); fs.PrintDefaults() }
 	o := &Options{}
 	fs.StringVar(&o.Recipe, "recipe", "", "resolved recipe `FILE` (kind: RecipeResult)")
-	fs.StringVar(&o.RecipeName, "recipe-name", "", "recipe name (default: the recipe's metadata.name, else the file name)")
+	fs.StringVar(&o.RecipeName, "recipe-name", "", "recipe name (default: the recipe's metadata.name, else AICR's name from its criteria and selected profile)")
 	fs.StringVar(&o.Results, "results", "", "`DIR` with the CTRF reports <phase>.json")
 	fs.StringVar(&o.BOM, "bom", "", "CycloneDX 1.6 JSON `FILE` (default: generated from the recipe's componentRefs)")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig `FILE` (default $KUBECONFIG, ~/.kube/config, in-cluster)")
@@ -222,10 +222,11 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err != nil {
 		return fmt.Errorf("--recipe %s: %w", o.Recipe, err)
 	}
-	name, err := recipeName(o, canon)
+	name, rule, err := recipeName(o, canon)
 	if err != nil {
 		return err
 	}
+	p.Step("recipe name %s (from %s)", name, rule)
 	if rules := recipeScrubRules(canon.Root); len(rules) > 0 {
 		p.Warn("recipe.yaml is published verbatim (it is the signed subject) and is not redacted; the scrubber would change values in it (rules %s): remove private data from the recipe before publishing", strings.Join(rules, ", "))
 	}
@@ -326,26 +327,31 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	return nil
 }
 
-// recipeName is --recipe-name, else the recipe's metadata.name, else the file name.
-func recipeName(o *Options, canon *schema.CanonicalRecipe) (string, error) {
-	name := o.RecipeName
+// recipeName is --recipe-name, else the recipe's metadata.name, else AICR's
+// name for the recipe (schema.AICRRecipeName: its criteria and selected
+// profile), and the rule that named it, for progress.
+func recipeName(o *Options, canon *schema.CanonicalRecipe) (name, rule string, err error) {
+	name, rule = o.RecipeName, "--recipe-name"
 	if name == "" {
-		name = canon.Header().Name
+		name, rule = canon.Header().Name, "the recipe's metadata.name"
 	}
 	if name == "" {
-		name = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(o.Recipe), ".yaml"), ".yml")
+		if name, err = schema.AICRRecipeName(canon); err != nil {
+			return "", "", fmt.Errorf("--recipe %s: %w (set --recipe-name)", o.Recipe, err)
+		}
+		rule = "AICR's rule: the criteria and selected profile"
 	}
 	sc := scrub.New()
 	if !schema.ValidRecipeName(name) {
-		return "", fmt.Errorf("recipe name %q: want lowercase letters, digits, '.', '_' and '-' (set --recipe-name)", sc.String(name))
+		return "", "", fmt.Errorf("recipe name %q: want lowercase letters, digits, '.', '_' and '-' (set --recipe-name)", sc.String(name))
 	}
 	// The name is the subject name: published as is, never redacted. One the
 	// scrubber would change is refused, without printing it (the log may be
 	// public).
 	if sc.String(name) != name {
-		return "", fmt.Errorf("recipe name holds what looks like private data (%s): it is published as the subject name and cannot be redacted; set --recipe-name to another name", strings.Join(sc.Applied(), ", "))
+		return "", "", fmt.Errorf("recipe name holds what looks like private data (%s): it is published as the subject name and cannot be redacted; set --recipe-name to another name", strings.Join(sc.Applied(), ", "))
 	}
-	return name, nil
+	return name, rule, nil
 }
 
 // recipeScrubRules returns the ids of the scrubber's rules that would change

@@ -1148,26 +1148,31 @@ func TestOutReplacedAtomically(t *testing.T) {
 
 func TestRecipeNameDefaults(t *testing.T) {
 	in := copyInputs(t, h100Example)
-	// No metadata.name: the file name.
-	named := filepath.Join(in.dir, "h100-eks-ubuntu-training.yml")
+	// No metadata.name: AICR's rule (the criteria), never the file name.
+	named := filepath.Join(in.dir, "some-file-name.yml")
 	writeFile(t, named, readFile(t, in.recipe))
 	args := append(dropFlags(in.args(outPath(t)), "--recipe-name"), "--recipe", named)
 	data, stderr := mustEmit(t, args, emit.Env{})
 	subj, pred := predicateOf(t, bundleFiles(t, data))
 	if subj != "recipe:h100-eks-ubuntu-training" || pred.Recipe.Name != "h100-eks-ubuntu-training" {
-		t.Errorf("subject %q, recipe name %q, want the file name", subj, pred.Recipe.Name)
+		t.Errorf("subject %q, recipe name %q, want AICR's name from the criteria", subj, pred.Recipe.Name)
 	}
-	if !strings.Contains(stderr, "recipe h100-eks-ubuntu-training") {
-		t.Errorf("final progress line does not name the recipe:\n%s", stderr)
+	for _, w := range []string{"recipe name h100-eks-ubuntu-training (from AICR's rule", "recipe h100-eks-ubuntu-training"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("progress lacks %q:\n%s", w, stderr)
+		}
 	}
 
 	// metadata.name wins over the file name.
 	r := bytes.Replace(readFile(t, in.recipe), []byte("metadata:\n"), []byte("metadata:\n  name: gb200-from-metadata\n"), 1)
 	writeFile(t, named, r)
 	args2 := append(dropFlags(args, "--out"), "--out", outPath(t))
-	data2, _ := mustEmit(t, args2, emit.Env{})
+	data2, stderr2 := mustEmit(t, args2, emit.Env{})
 	if subj, _ := predicateOf(t, bundleFiles(t, data2)); subj != "recipe:gb200-from-metadata" {
 		t.Errorf("subject %q, want metadata.name", subj)
+	}
+	if !strings.Contains(stderr2, "recipe name gb200-from-metadata (from the recipe's metadata.name)") {
+		t.Errorf("progress does not say metadata.name named the recipe:\n%s", stderr2)
 	}
 	// --recipe-name wins over both.
 	args3 := append(dropFlags(args2, "--out"), "--out", outPath(t), "--recipe-name", "explicit.name_1")
