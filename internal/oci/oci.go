@@ -198,21 +198,10 @@ func Pull(ctx context.Context, ref Reference, opts Options) (*Artifact, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	maxManifest := orDefault(opts.MaxManifestBytes, DefaultMaxManifestBytes)
-	repo, err := remote.NewRepository(ref.Registry + "/" + ref.Repository)
+	repo, err := newRepository(ref, opts.PlainHTTP, opts.Credential, opts.HTTPClient, maxManifest)
 	if err != nil {
-		return nil, fmt.Errorf("OCI reference %s: %w", ref, err)
+		return nil, err
 	}
-	repo.PlainHTTP = opts.PlainHTTP
-	repo.MaxMetadataBytes = maxManifest
-	cred := opts.Credential
-	if cred == nil {
-		cred = DefaultCredential()
-	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = defaultHTTPClient()
-	}
-	repo.Client = &auth.Client{Client: hc, Credential: cred, Cache: auth.NewCache()}
 
 	pin := ref.Digest
 	if pin == "" {
@@ -271,6 +260,26 @@ func Pull(ctx context.Context, ref Reference, opts Options) (*Artifact, error) {
 	}
 	out.Attestation = out.Attestations[0]
 	return out, nil
+}
+
+// newRepository is the client of ref's repository: plain HTTP or HTTPS,
+// credentials (nil: DefaultCredential), an HTTP client (nil: one with
+// bounded waits) and the most bytes a manifest or listing may have.
+func newRepository(ref Reference, plainHTTP bool, cred auth.CredentialFunc, hc *http.Client, maxManifest int64) (*remote.Repository, error) {
+	repo, err := remote.NewRepository(ref.Registry + "/" + ref.Repository)
+	if err != nil {
+		return nil, fmt.Errorf("OCI reference %s: %w", ref, err)
+	}
+	repo.PlainHTTP = plainHTTP
+	repo.MaxMetadataBytes = maxManifest
+	if cred == nil {
+		cred = DefaultCredential()
+	}
+	if hc == nil {
+		hc = defaultHTTPClient()
+	}
+	repo.Client = &auth.Client{Client: hc, Credential: cred, Cache: auth.NewCache()}
+	return repo, nil
 }
 
 // defaultHTTPClient bounds connecting and waiting for a response, so an
