@@ -1027,13 +1027,13 @@ func TestInputErrors(t *testing.T) {
 			want: func(inputs) []string { return []string{`recipe name "H100 Training"`, "--recipe-name"} },
 		},
 		{
-			name: "recipe file name is no valid name",
+			name: "AICR's name from the criteria is no valid name",
 			setup: func(t *testing.T, in inputs, out string) []string {
-				p := filepath.Join(in.dir, "H100_Training.yaml")
-				writeFile(t, p, readFile(t, in.recipe))
+				p := filepath.Join(in.dir, "h100-training.yaml")
+				writeFile(t, p, bytes.Replace(readFile(t, in.recipe), []byte("  intent: training\n"), []byte("  intent: Training_X\n"), 1))
 				return append(dropFlags(in.args(out), "--recipe-name"), "--recipe", p)
 			},
-			want: func(inputs) []string { return []string{`recipe name "H100_Training"`, "--recipe-name"} },
+			want: func(inputs) []string { return []string{`recipe name "h100-eks-ubuntu-Training_X"`, "--recipe-name"} },
 		},
 		{
 			name: "--attested-at not RFC 3339",
@@ -1316,7 +1316,7 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := emit.Options{Recipe: "r.yaml", Results: "ctrf", Out: "evidence-bundle.tar.gz", Sign: "keyless", RekorVersion: 1,
-		Redact: "minimal", NVML: "auto", Interactive: true}
+		Redact: "minimal", NVML: "auto", Interactive: true, PointerDir: "."}
 	if !reflect.DeepEqual(*o, want) {
 		t.Errorf("defaults %+v, want %+v", *o, want)
 	}

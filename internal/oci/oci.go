@@ -109,6 +109,27 @@ func ParseReference(s string) (Reference, error) {
 	return ref, nil
 }
 
+// ParseRepository parses "oci://<registry>/<repository>" (the scheme
+// required), a repository to push to: no tag and no digest, since the tag is
+// derived from the bundle (EvidenceTag) and the digest from its content.
+func ParseRepository(s string) (Reference, error) {
+	rest, ok := strings.CutPrefix(s, Scheme)
+	if !ok {
+		return Reference{}, fmt.Errorf("%q: want oci://<registry>/<repository>", s)
+	}
+	registry, repo, ok := strings.Cut(rest, "/")
+	switch {
+	case !ok || registry == "" || repo == "":
+		return Reference{}, fmt.Errorf("%q: want oci://<registry>/<repository>", s)
+	case strings.ContainsAny(repo, ":@"):
+		return Reference{}, fmt.Errorf("%q: give the repository only, without a tag or digest: the tag is <recipe>-<12 hex of the bundle's manifest digest> and the digest is the content's", s)
+	}
+	if _, err := schema.ParseOCIName(registry + "/" + repo + ":x"); err != nil {
+		return Reference{}, fmt.Errorf("%q: %w", s, err)
+	}
+	return Reference{Registry: registry, Repository: repo}, nil
+}
+
 // Options configure Pull.
 type Options struct {
 	// PlainHTTP talks HTTP instead of HTTPS (loopback test registries).

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"path"
 	"sort"
@@ -113,7 +114,7 @@ func PackLayer(files map[string][]byte) (ocispec.Descriptor, []byte, error) {
 	}
 	zw.ModTime, zw.OS = time.Time{}, 255
 	tarDigest := digest.SHA256.Digester()
-	tw := tar.NewWriter(&multiWriter{zw, tarDigest.Hash()})
+	tw := tar.NewWriter(io.MultiWriter(zw, tarDigest.Hash()))
 	dirs := map[string]bool{}
 	for _, p := range paths {
 		var parents []string
@@ -155,17 +156,6 @@ func PackLayer(files map[string][]byte) (ocispec.Descriptor, []byte, error) {
 		},
 	}
 	return desc, b, nil
-}
-
-type multiWriter struct {
-	a, b interface{ Write([]byte) (int, error) }
-}
-
-func (m *multiWriter) Write(p []byte) (int, error) {
-	if n, err := m.a.Write(p); err != nil {
-		return n, err
-	}
-	return m.b.Write(p)
 }
 
 // PushOptions configure Push and PushSignature.
@@ -260,7 +250,7 @@ func PushSignature(ctx context.Context, artifact *Pushed, sigstoreBundle []byte,
 // copyTagged copies manifest and what it references from store to ref's
 // repository and tags it tag there.
 func copyTagged(ctx context.Context, store *memory.Store, manifest ocispec.Descriptor, ref Reference, tag string, opts PushOptions) error {
-	if opts.PlainHTTP && !loopbackRegistry(ref.Registry) {
+	if opts.PlainHTTP && !LoopbackRegistry(ref.Registry) {
 		return fmt.Errorf("push %s: plain HTTP only to a loopback registry (127.0.0.1, ::1, localhost); a remote registry needs HTTPS", ref.Registry)
 	}
 	repo, err := newRepository(ref, opts.PlainHTTP, opts.Credential, nil, DefaultMaxManifestBytes)
@@ -284,8 +274,8 @@ func pushContext(ctx context.Context, opts PushOptions) (context.Context, contex
 	return context.WithTimeout(ctx, timeout)
 }
 
-// loopbackRegistry reports whether host[:port] names the loopback interface.
-func loopbackRegistry(hostport string) bool {
+// LoopbackRegistry reports whether host[:port] names the loopback interface.
+func LoopbackRegistry(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
