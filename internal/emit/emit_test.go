@@ -739,6 +739,30 @@ func TestClusterPathMinimal(t *testing.T) {
 	if subtype(s, "NodeTopology", "nodes") != nil {
 		t.Error("the minimal snapshot has NodeTopology.nodes")
 	}
+	// AICR's shape: the label subtype, node names as ordinals; AICR's rules
+	// recompute from it what the signed (current-rules) claim says.
+	labels := subtype(s, "NodeTopology", "label")
+	if gpu, _ := labels["nvidia.com/gpu.product"].(string); !strings.HasPrefix(gpu, "NVIDIA-H100-80GB-HBM3|#1,#2,") || !strings.HasSuffix(gpu, ",#900") {
+		t.Errorf("NodeTopology.label[nvidia.com/gpu.product] = %.80q…", gpu)
+	}
+	_, pred := predicateOf(t, files)
+	afp, err := fingerprint.AICR.Compute(files[schema.FileSnapshot])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []struct {
+		name      string
+		aicr, our any
+	}{
+		{"accelerator", afp.Accelerator.Value, pred.Fingerprint.Accelerator.Value},
+		{"region", afp.Region.Value, pred.Fingerprint.Region.Value},
+		{"gpuNodeCount", afp.GPUNodeCount.Value, pred.Fingerprint.GPUNodeCount.Value},
+		{"nodeCount", afp.NodeCount.Value, pred.Fingerprint.NodeCount.Value},
+	} {
+		if d.aicr != d.our {
+			t.Errorf("%s: AICR's rules recompute %v from the published snapshot, the claim says %v", d.name, d.aicr, d.our)
+		}
+	}
 	if got := subtype(s, "K8s", "server")["version"]; got != "v1.33.4-eks-e386d34" {
 		t.Errorf("K8s.server.version = %v", got)
 	}
@@ -772,11 +796,10 @@ func TestClusterPathMinimal(t *testing.T) {
 		t.Error("--snapshot-out lacks the per-node records")
 	}
 
-	_, pred := predicateOf(t, files)
 	if pred.Redaction == nil {
 		t.Fatal("predicate.redaction is absent")
 	}
-	wantRules := append(emit.CTRFRedactionRules(), bom.RuleAllowlist, snapshot.RuleAllowlist, snapshot.RuleNodesDrop)
+	wantRules := append(emit.CTRFRedactionRules(), bom.RuleAllowlist, snapshot.RuleAllowlist, snapshot.RuleNodesDrop, snapshot.RuleNodeOrdinals)
 	sort.Strings(wantRules)
 	if pred.Redaction.Policy != "minimal" || pred.Redaction.Version != "v1" || !reflect.DeepEqual(pred.Redaction.Applied, wantRules) {
 		t.Errorf("predicate.redaction = %+v, want minimal v1 %v", *pred.Redaction, wantRules)
