@@ -82,11 +82,15 @@ func minimalAllowlist() map[string]allowRule {
 // GPU.hardware (model, count, driver, cuda-driver, memory-bytes,
 // compute-capability, architecture, mig-mode, nvlink-active) and
 // NodeTopology.summary (node-count, gpu-node-count, gpu-count, gpu-products,
-// regions, zones, instance-types, architectures, cuda-driver), and drops every
-// other measurement, subtype and key, whatever its spelling (serials, UUIDs,
-// hosts, ARNs, bus ids). String values kept are scrubbed (package scrub). It
-// always reports RuleAllowlist, RuleNodesDrop when NodeTopology.nodes was
-// present, and the scrubber's rules that replaced something. A subtype left
+// regions, zones, instance-types, architectures, cuda-driver), of the
+// NodeTopology label and taint subtypes (AICR's encoding) the entries of
+// TopologyLabels and of the taint nvidia.com/gpu with node names replaced by
+// ordinals (minimalMembership), and drops every other measurement, subtype
+// and key, whatever its spelling (serials, UUIDs, hosts, ARNs, bus ids).
+// String values kept are scrubbed (package scrub). It always reports
+// RuleAllowlist, RuleNodesDrop when NodeTopology.nodes was present,
+// RuleNodeOrdinals when a node list became ordinals, and the scrubber's
+// rules that replaced something. A subtype left
 // empty, and a measurement left with no subtype, is dropped too.
 //
 // The fingerprint reads only allow-listed readings, so
