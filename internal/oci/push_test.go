@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"log"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/registry/remote"
 
@@ -279,5 +282,35 @@ func TestPushPlainHTTPOnlyToLoopback(t *testing.T) {
 	_, err := oci.Push(context.Background(), ref, map[string][]byte{"a": []byte("x")}, nil, oci.PushOptions{PlainHTTP: true})
 	if err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("plain HTTP push to a remote registry: %v", err)
+	}
+}
+
+// TestPushSignatureReferrersAPI: on a registry with the OCI 1.1 referrers
+// API (go-containerregistry's, in process on loopback) the verifier's pull
+// finds the signature pushed through that API. (That registry does not
+// answer a manifest push with the OCI-Subject header, so oras-go also
+// writes the referrers tag index, as the OCI 1.1 spec asks of a client.)
+func TestPushSignatureReferrersAPI(t *testing.T) {
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.WithReferrersSupport(true), ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	ctx := context.Background()
+	opts := oci.PushOptions{PlainHTTP: true}
+	files := summaryFiles(t, "v1-eks-signed-pushed")
+	att := readShared(t, "aicr-upstream-bundles/bundles/v1-eks-signed-pushed/summary-bundle/attestation.intoto.jsonl")
+	pushed, err := oci.Push(ctx, oci.Reference{Registry: addr, Repository: "aicr-evidence", Tag: "t-1"}, files, oci.ArtifactAnnotations("", "v0"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := oci.PushSignature(ctx, pushed, att, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := oci.Pull(ctx, pushed.Ref, oci.Options{PlainHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SignatureManifest != sig.Digest.String() || !bytes.Equal(got.Attestation, att) {
+		t.Errorf("pull found signature %q, pushed %s", got.SignatureManifest, sig.Digest)
 	}
 }
