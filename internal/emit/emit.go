@@ -260,6 +260,11 @@ func Run(ctx context.Context, o *Options, env Env) error {
 		return err
 	}
 	p.Step("recipe name %s (from %s)", name, rule)
+	if o.Push != "" {
+		if err := checkAICRIdentity(canon, name, p); err != nil {
+			return err
+		}
+	}
 	if rules := recipeScrubRules(canon.Root); len(rules) > 0 {
 		p.Warn("recipe.yaml is published verbatim (it is the signed subject) and is not redacted; the scrubber would change values in it (rules %s): remove private data from the recipe before publishing", strings.Join(rules, ", "))
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/aicr/verify-evidence/internal/assemble"
 	"github.com/aicr/verify-evidence/internal/oci"
@@ -79,6 +80,37 @@ func publish(ctx context.Context, o *Options, b *assemble.Bundle, name string, s
 	}
 	p.Step("pushed the signature referrer %s", sig.Digest)
 	return ptr, nil
+}
+
+// checkAICRIdentity applies, before anything is read or signed, what AICR's
+// verifier requires of a pushed bundle's recipe identity: a recipe with a
+// criteria block must carry the name AICR derives from it (its verifier
+// ignores metadata.name and rejects any other name), so another name is
+// refused; a profiled recipe needs AICR's v2 predicate with a profile
+// block, which this emitter does not write, so that is warned about.
+func checkAICRIdentity(canon *schema.CanonicalRecipe, name string, p *Progress) error {
+	var v struct {
+		Criteria *yaml.Node `yaml:"criteria"`
+		Metadata struct {
+			SelectedProfile *yaml.Node `yaml:"selectedProfile"`
+		} `yaml:"metadata"`
+	}
+	if canon == nil || canon.Root == nil || canon.Root.Decode(&v) != nil {
+		return nil
+	}
+	if v.Criteria != nil {
+		want, err := schema.AICRRecipeName(canon)
+		if err != nil {
+			return fmt.Errorf("--push: %w", err)
+		}
+		if want != name {
+			return fmt.Errorf("--push: AICR's verifier names this recipe %s (from its criteria) and rejects evidence named %s: for AICR's form, drop --recipe-name (or metadata.name)", want, name)
+		}
+	}
+	if v.Metadata.SelectedProfile != nil {
+		p.Warn("the recipe has a selected profile: AICR's own verifier expects its v2 predicate with a profile block, which this emitter does not write; this project's verifier accepts the bundle, AICR's rejects it")
+	}
+	return nil
 }
 
 // pointerSigner is the pointer's signer block, read from the Sigstore bundle

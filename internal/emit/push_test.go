@@ -483,3 +483,33 @@ func TestPushFlagErrors(t *testing.T) {
 		t.Errorf("--plain-http to a remote registry: %v", err)
 	}
 }
+
+// TestPushAICRIdentity: AICR's verifier derives the recipe name from the
+// criteria and rejects any other, so --push refuses another name before
+// anything is read or pushed; a profiled recipe (which needs AICR's v2
+// predicate, not written here) is pushed with a warning that says so. An
+// unreachable registry is a one-line error naming the registry, and nothing
+// is written.
+func TestPushAICRIdentity(t *testing.T) {
+	dead := "127.0.0.1:1" // nothing listens on port 1
+	in := copyInputs(t, h100Example)
+	out := outPath(t)
+	args := append(dropFlags(in.args(out), "--recipe-name"), "--recipe-name", "my-h100-recipe",
+		"--push", oci.Scheme+dead+"/e", "--plain-http", "--pointer-dir", t.TempDir())
+	res := runEmit(t, args, emit.Env{})
+	assertOneLine(t, res.err, "AICR's verifier names this recipe h100-eks-ubuntu-training", "my-h100-recipe", "--recipe-name")
+	assertNothingWritten(t, out)
+
+	out2 := outPath(t)
+	pdir := t.TempDir()
+	res = runEmit(t, append(aicrInputs(t, "recipe-h100-aks-ubuntu-training.yaml", "snapshot-aks-h100.yaml", out2),
+		"--push", oci.Scheme+dead+"/e", "--plain-http", "--pointer-dir", pdir), emit.Env{})
+	if !strings.Contains(res.stderr, "selected profile: AICR's own verifier expects its v2 predicate") {
+		t.Errorf("no warning about the profile:\n%s", res.stderr)
+	}
+	assertOneLine(t, res.err, "--push", dead)
+	assertNothingWritten(t, out2)
+	if entries, _ := os.ReadDir(pdir); len(entries) != 0 {
+		t.Errorf("a pointer was written after a failed push: %v", entries)
+	}
+}
