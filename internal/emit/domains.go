@@ -15,7 +15,8 @@ import (
 // redaction treats as private wherever they appear (a test name that pulls
 // from registry.acme-corp.com, a node gpu-7.acme-corp.com): the registrable
 // domain (eTLD+1, by the public suffix list) of the API server's host and of
-// every node name in the raw snapshot, plus the --private-domain values.
+// every node name in the raw snapshot (per-node records and AICR's label and
+// taint node lists), plus the --private-domain values.
 // Addresses and dotless names give none.
 func clusterDomains(o *Options, raw *fingerprint.Snapshot) []string {
 	set := map[string]bool{}
@@ -60,24 +61,48 @@ func clusterDomains(o *Options, raw *fingerprint.Snapshot) []string {
 	return out
 }
 
-// nodeNames returns the node names of a raw snapshot: the keys of
-// NodeTopology.nodes are "<node name>.<field>".
+// nodeNames returns the node names of a raw snapshot, once each: the keys
+// of NodeTopology.nodes ("<node name>.<field>") and the node lists of the
+// NodeTopology label and taint subtypes in AICR's encoding ("…|<node>,<node>",
+// possibly ending " (+N more)").
 func nodeNames(s *fingerprint.Snapshot) []string {
 	if s == nil {
 		return nil
 	}
+	seen := map[string]bool{}
 	var out []string
+	add := func(n string) {
+		if n = strings.TrimSpace(n); n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
 	for _, m := range s.Measurements {
 		if m.Type != "NodeTopology" {
 			continue
 		}
 		for _, st := range m.Subtypes {
-			if st.Subtype != "nodes" {
-				continue
-			}
-			for k := range st.Data {
-				if i := strings.LastIndexByte(k, '.'); i > 0 {
-					out = append(out, k[:i])
+			switch st.Subtype {
+			case "nodes":
+				for k := range st.Data {
+					if i := strings.LastIndexByte(k, '.'); i > 0 {
+						add(k[:i])
+					}
+				}
+			case "label", "taint":
+				for _, v := range st.Data {
+					str, _ := v.(string)
+					i := strings.LastIndexByte(str, '|')
+					if i < 0 {
+						continue
+					}
+					list := str[i+1:]
+					if j := strings.Index(list, " (+"); j >= 0 {
+						list = list[:j]
+					}
+					for _, n := range strings.Split(list, ",") {
+						add(n)
+					}
 				}
 			}
 		}

@@ -23,6 +23,8 @@ import (
 	"github.com/aicr/verify-evidence/internal/bom"
 	"github.com/aicr/verify-evidence/internal/fingerprint"
 	"github.com/aicr/verify-evidence/internal/gpu"
+	"github.com/aicr/verify-evidence/internal/oci"
+	"github.com/aicr/verify-evidence/internal/pointer"
 	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/signing"
 	"github.com/aicr/verify-evidence/internal/snapshot"
@@ -82,6 +84,14 @@ type Options struct {
 	Quiet         bool
 	AICRVersion   string
 	AttestedAt    string
+	// Push is the repository "oci://<registry>/<repository>" to push the
+	// bundle to in AICR's OCI form; "" pushes nothing.
+	Push string
+	// PlainHTTP pushes over HTTP (a loopback registry only).
+	PlainHTTP bool
+	// PointerDir is the root of the recipes repository the pointer file is
+	// written under (recipes/evidence/…) after a push.
+	PointerDir string
 	// PrivateDomains are DNS domains minimal redaction scrubs wherever they
 	// appear, besides the cluster's own (see clusterDomains).
 	PrivateDomains []string
@@ -95,6 +105,7 @@ Usage:
        [--identity-token FILE] [--signing-config FILE]
        [--fulcio-url URL] [--rekor-url URL] [--rekor-version 1|2] [--tsa-url URL]
        [--redact minimal|full] [--nvml auto|off|required] [--yes] [--quiet]
+       [--push oci://REGISTRY/REPOSITORY [--pointer-dir DIR] [--plain-http]]
 
 --results holds the CTRF reports deployment.json, performance.json and
 conformance.json (any subset, at least one). Without --snapshot, the cluster is
@@ -109,6 +120,14 @@ An interactive login publishes who you are: the identity you log in with
 public Rekor transparency log, permanently, and the bundle is published in a
 public PR. emit says so and asks [y/N] before the login starts; --yes accepts
 without asking (needed when stdin is not a terminal). Exit 2: not accepted.
+
+--push also publishes the bundle the way AICR's tool does: an OCI artifact
+tagged <recipe>-<12 hex of the bundle's manifest digest>, its Sigstore bundle
+as an OCI referrer (signed over the artifact pushed), and the pointer file
+recipes/evidence/<recipe>/<source>/sha256-<digest>.yaml under --pointer-dir,
+to commit to the recipes repository (recipes/evidence/<recipe>.yaml when
+unsigned). Registry credentials come from the docker config, or GITHUB_TOKEN
+for ghcr.io.
 `
 
 // Parse reads emit's command line; the error names the flag at fault.
@@ -118,7 +137,7 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.Usage = func() { fmt.Fprint(stderr, usageText, "\nFlags:\n"); fs.PrintDefaults() }
 	o := &Options{}
 	fs.StringVar(&o.Recipe, "recipe", "", "resolved recipe `FILE` (kind: RecipeResult)")
-	fs.StringVar(&o.RecipeName, "recipe-name", "", "recipe name (default: the recipe's metadata.name, else the file name)")
+	fs.StringVar(&o.RecipeName, "recipe-name", "", "recipe name (default: the recipe's metadata.name, else AICR's name from its criteria and selected profile)")
 	fs.StringVar(&o.Results, "results", "", "`DIR` with the CTRF reports <phase>.json")
 	fs.StringVar(&o.BOM, "bom", "", "CycloneDX 1.6 JSON `FILE` (default: generated from the recipe's componentRefs)")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig `FILE` (default $KUBECONFIG, ~/.kube/config, in-cluster)")
@@ -139,6 +158,9 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.Yes, "yes", false, "accept that an interactive login's identity (your e-mail) becomes public, without asking")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress output")
 	fs.StringVar(&o.AICRVersion, "aicr-version", "", "version of the AICR tooling that ran the validation (recorded in the predicate)")
+	fs.StringVar(&o.Push, "push", "", "also push the bundle in AICR's OCI form to `oci://REGISTRY/REPOSITORY` and write its pointer file")
+	fs.BoolVar(&o.PlainHTTP, "plain-http", false, "push over HTTP (a loopback registry only)")
+	fs.StringVar(&o.PointerDir, "pointer-dir", ".", "root `DIR` of the recipes repository the pointer file is written under (with --push)")
 	fs.StringVar(&o.AttestedAt, "attested-at", "", "RFC 3339 time to record as attestedAt (default now; for reproducible bundles)")
 	fs.Func("private-domain", "a private DNS `DOMAIN` (e.g. acme-corp.com) to scrub from everything published, besides the cluster's own domains; repeatable", func(v string) error {
 		for _, d := range strings.Split(v, ",") {
@@ -171,6 +193,17 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 		return nil, fmt.Errorf("--rekor-version %d: want 1 or 2", o.RekorVersion)
 	case o.RekorVersion == 2 && o.TSAURL == "" && o.SigningConfig == "":
 		return nil, errors.New("--rekor-version 2 needs --tsa-url (or a --signing-config that lists a timestamp authority): Rekor v2 entries carry no signed time")
+	}
+	if o.Push != "" {
+		repo, err := oci.ParseRepository(o.Push)
+		if err != nil {
+			return nil, fmt.Errorf("--push %w", err)
+		}
+		if o.PlainHTTP && !oci.LoopbackRegistry(repo.Registry) {
+			return nil, fmt.Errorf("--plain-http with --push %s: plain HTTP only to a loopback registry (127.0.0.1, ::1, localhost)", o.Push)
+		}
+	} else if o.PlainHTTP {
+		return nil, errors.New("--plain-http is for --push")
 	}
 	return o, nil
 }
@@ -225,9 +258,15 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err != nil {
 		return fmt.Errorf("--recipe %s: %w", o.Recipe, err)
 	}
-	name, err := recipeName(o, canon)
+	name, rule, err := recipeName(o, canon)
 	if err != nil {
 		return err
+	}
+	p.Step("recipe name %s (from %s)", name, rule)
+	if o.Push != "" {
+		if err := checkAICRIdentity(canon, name, p); err != nil {
+			return err
+		}
 	}
 	if rules := recipeScrubRules(canon.Root); len(rules) > 0 {
 		p.Warn("recipe.yaml is published verbatim (it is the signed subject) and is not redacted; the scrubber would change values in it (rules %s): remove private data from the recipe before publishing", strings.Join(rules, ", "))
@@ -260,7 +299,7 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	}
 	if o.SnapshotOut != "" {
 		// The raw snapshot names nodes, addresses and serials: owner only.
-		if err := writeAtomically(o.SnapshotOut, 0o600, func(w io.Writer) error { _, err := w.Write(rawBytes); return err }); err != nil {
+		if err := writeAtomically("--snapshot-out", o.SnapshotOut, 0o600, func(w io.Writer) error { _, err := w.Write(rawBytes); return err }); err != nil {
 			return err
 		}
 	}
@@ -309,7 +348,13 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	for _, w := range evidenceWarnings(declared, ctrf, b.Predicate.CriteriaMatch) {
 		p.Warn("%s", w)
 	}
-	if o.Sign == "keyless" {
+	var ptr *pointer.File
+	switch {
+	case o.Push != "":
+		if ptr, err = publish(ctx, o, b, name, signer, p); err != nil {
+			return err
+		}
+	case o.Sign == "keyless":
 		p.Step("signing the Statement keyless (Fulcio certificate, Rekor entry)")
 		if err := b.Sign(ctx, signer); err != nil {
 			return err
@@ -318,37 +363,49 @@ func Run(ctx context.Context, o *Options, env Env) error {
 			iss, sub := s.Identity()
 			p.Step("signed as %s (issuer %s)", sub, iss)
 		}
-	} else {
+	default:
 		p.Step("not signing (--sign none): verify will report this bundle as unsigned")
 	}
 	p.Step("writing %s", shownPath(o.Out))
-	if err := writeAtomically(o.Out, 0o644, b.Write); err != nil {
+	if err := writeAtomically("--out", o.Out, 0o644, b.Write); err != nil {
 		return err
 	}
 	p.Step("wrote %s: recipe %s (sha256 %s), %d phase report(s), attested %s", shownPath(o.Out), name, b.Predicate.Recipe.Digest, len(ctrf), b.Predicate.AttestedAt)
+	if ptr != nil {
+		rel, err := writePointer(o.PointerDir, ptr)
+		if err != nil {
+			return err
+		}
+		p.Step("wrote the pointer %s: commit it to the recipes repository", rel)
+	}
 	return nil
 }
 
-// recipeName is --recipe-name, else the recipe's metadata.name, else the file name.
-func recipeName(o *Options, canon *schema.CanonicalRecipe) (string, error) {
-	name := o.RecipeName
+// recipeName is --recipe-name, else the recipe's metadata.name, else AICR's
+// name for the recipe (schema.AICRRecipeName: its criteria and selected
+// profile), and the rule that named it, for progress.
+func recipeName(o *Options, canon *schema.CanonicalRecipe) (name, rule string, err error) {
+	name, rule = o.RecipeName, "--recipe-name"
 	if name == "" {
-		name = canon.Header().Name
+		name, rule = canon.Header().Name, "the recipe's metadata.name"
 	}
 	if name == "" {
-		name = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(o.Recipe), ".yaml"), ".yml")
+		if name, err = schema.AICRRecipeName(canon); err != nil {
+			return "", "", fmt.Errorf("--recipe %s: %w (set --recipe-name)", o.Recipe, err)
+		}
+		rule = "AICR's rule: the criteria and selected profile"
 	}
 	sc := scrub.New()
 	if !schema.ValidRecipeName(name) {
-		return "", fmt.Errorf("recipe name %q: want lowercase letters, digits, '.', '_' and '-' (set --recipe-name)", sc.String(name))
+		return "", "", fmt.Errorf("recipe name %q: want lowercase letters, digits, '.', '_' and '-' (set --recipe-name)", sc.String(name))
 	}
 	// The name is the subject name: published as is, never redacted. One the
 	// scrubber would change is refused, without printing it (the log may be
 	// public).
 	if sc.String(name) != name {
-		return "", fmt.Errorf("recipe name holds what looks like private data (%s): it is published as the subject name and cannot be redacted; set --recipe-name to another name", strings.Join(sc.Applied(), ", "))
+		return "", "", fmt.Errorf("recipe name holds what looks like private data (%s): it is published as the subject name and cannot be redacted; set --recipe-name to another name", strings.Join(sc.Applied(), ", "))
 	}
-	return name, nil
+	return name, rule, nil
 }
 
 // recipeScrubRules returns the ids of the scrubber's rules that would change

@@ -739,6 +739,30 @@ func TestClusterPathMinimal(t *testing.T) {
 	if subtype(s, "NodeTopology", "nodes") != nil {
 		t.Error("the minimal snapshot has NodeTopology.nodes")
 	}
+	// AICR's shape: the label subtype, node names as ordinals; AICR's rules
+	// recompute from it what the signed (current-rules) claim says.
+	labels := subtype(s, "NodeTopology", "label")
+	if gpu, _ := labels["nvidia.com/gpu.product"].(string); !strings.HasPrefix(gpu, "NVIDIA-H100-80GB-HBM3|#1,#2,") || !strings.HasSuffix(gpu, ",#900") {
+		t.Errorf("NodeTopology.label[nvidia.com/gpu.product] = %.80q…", gpu)
+	}
+	_, pred := predicateOf(t, files)
+	afp, err := fingerprint.AICR.Compute(files[schema.FileSnapshot])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []struct {
+		name      string
+		aicr, our any
+	}{
+		{"accelerator", afp.Accelerator.Value, pred.Fingerprint.Accelerator.Value},
+		{"region", afp.Region.Value, pred.Fingerprint.Region.Value},
+		{"gpuNodeCount", afp.GPUNodeCount.Value, pred.Fingerprint.GPUNodeCount.Value},
+		{"nodeCount", afp.NodeCount.Value, pred.Fingerprint.NodeCount.Value},
+	} {
+		if d.aicr != d.our {
+			t.Errorf("%s: AICR's rules recompute %v from the published snapshot, the claim says %v", d.name, d.aicr, d.our)
+		}
+	}
 	if got := subtype(s, "K8s", "server")["version"]; got != "v1.33.4-eks-e386d34" {
 		t.Errorf("K8s.server.version = %v", got)
 	}
@@ -772,11 +796,10 @@ func TestClusterPathMinimal(t *testing.T) {
 		t.Error("--snapshot-out lacks the per-node records")
 	}
 
-	_, pred := predicateOf(t, files)
 	if pred.Redaction == nil {
 		t.Fatal("predicate.redaction is absent")
 	}
-	wantRules := append(emit.CTRFRedactionRules(), bom.RuleAllowlist, snapshot.RuleAllowlist, snapshot.RuleNodesDrop)
+	wantRules := append(emit.CTRFRedactionRules(), bom.RuleAllowlist, snapshot.RuleAllowlist, snapshot.RuleNodesDrop, snapshot.RuleNodeOrdinals)
 	sort.Strings(wantRules)
 	if pred.Redaction.Policy != "minimal" || pred.Redaction.Version != "v1" || !reflect.DeepEqual(pred.Redaction.Applied, wantRules) {
 		t.Errorf("predicate.redaction = %+v, want minimal v1 %v", *pred.Redaction, wantRules)
@@ -1027,13 +1050,13 @@ func TestInputErrors(t *testing.T) {
 			want: func(inputs) []string { return []string{`recipe name "H100 Training"`, "--recipe-name"} },
 		},
 		{
-			name: "recipe file name is no valid name",
+			name: "AICR's name from the criteria is no valid name",
 			setup: func(t *testing.T, in inputs, out string) []string {
-				p := filepath.Join(in.dir, "H100_Training.yaml")
-				writeFile(t, p, readFile(t, in.recipe))
+				p := filepath.Join(in.dir, "h100-training.yaml")
+				writeFile(t, p, bytes.Replace(readFile(t, in.recipe), []byte("  intent: training\n"), []byte("  intent: Training_X\n"), 1))
 				return append(dropFlags(in.args(out), "--recipe-name"), "--recipe", p)
 			},
-			want: func(inputs) []string { return []string{`recipe name "H100_Training"`, "--recipe-name"} },
+			want: func(inputs) []string { return []string{`recipe name "h100-eks-ubuntu-Training_X"`, "--recipe-name"} },
 		},
 		{
 			name: "--attested-at not RFC 3339",
@@ -1148,26 +1171,31 @@ func TestOutReplacedAtomically(t *testing.T) {
 
 func TestRecipeNameDefaults(t *testing.T) {
 	in := copyInputs(t, h100Example)
-	// No metadata.name: the file name.
-	named := filepath.Join(in.dir, "h100-eks-ubuntu-training.yml")
+	// No metadata.name: AICR's rule (the criteria), never the file name.
+	named := filepath.Join(in.dir, "some-file-name.yml")
 	writeFile(t, named, readFile(t, in.recipe))
 	args := append(dropFlags(in.args(outPath(t)), "--recipe-name"), "--recipe", named)
 	data, stderr := mustEmit(t, args, emit.Env{})
 	subj, pred := predicateOf(t, bundleFiles(t, data))
 	if subj != "recipe:h100-eks-ubuntu-training" || pred.Recipe.Name != "h100-eks-ubuntu-training" {
-		t.Errorf("subject %q, recipe name %q, want the file name", subj, pred.Recipe.Name)
+		t.Errorf("subject %q, recipe name %q, want AICR's name from the criteria", subj, pred.Recipe.Name)
 	}
-	if !strings.Contains(stderr, "recipe h100-eks-ubuntu-training") {
-		t.Errorf("final progress line does not name the recipe:\n%s", stderr)
+	for _, w := range []string{"recipe name h100-eks-ubuntu-training (from AICR's rule", "recipe h100-eks-ubuntu-training"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("progress lacks %q:\n%s", w, stderr)
+		}
 	}
 
 	// metadata.name wins over the file name.
 	r := bytes.Replace(readFile(t, in.recipe), []byte("metadata:\n"), []byte("metadata:\n  name: gb200-from-metadata\n"), 1)
 	writeFile(t, named, r)
 	args2 := append(dropFlags(args, "--out"), "--out", outPath(t))
-	data2, _ := mustEmit(t, args2, emit.Env{})
+	data2, stderr2 := mustEmit(t, args2, emit.Env{})
 	if subj, _ := predicateOf(t, bundleFiles(t, data2)); subj != "recipe:gb200-from-metadata" {
 		t.Errorf("subject %q, want metadata.name", subj)
+	}
+	if !strings.Contains(stderr2, "recipe name gb200-from-metadata (from the recipe's metadata.name)") {
+		t.Errorf("progress does not say metadata.name named the recipe:\n%s", stderr2)
 	}
 	// --recipe-name wins over both.
 	args3 := append(dropFlags(args2, "--out"), "--out", outPath(t), "--recipe-name", "explicit.name_1")
@@ -1311,7 +1339,7 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := emit.Options{Recipe: "r.yaml", Results: "ctrf", Out: "evidence-bundle.tar.gz", Sign: "keyless",
-		Redact: "minimal", NVML: "auto", Interactive: true}
+		Redact: "minimal", NVML: "auto", Interactive: true, PointerDir: "."}
 	if !reflect.DeepEqual(*o, want) {
 		t.Errorf("defaults %+v, want %+v", *o, want)
 	}

@@ -435,3 +435,36 @@ func TestPrivacyLeakCorpHostPublicTLD(t *testing.T) {
 		}
 	})
 }
+
+// TestPrivacyLeakTopologyLabelsAndTaints: blocked — a snapshot in AICR's
+// shape lists node names under every label and taint, and labels and taints
+// can name hosts, teams and accounts. Minimal keeps only the topology labels
+// and the GPU taint, node names as ordinals, label values scrubbed.
+func TestPrivacyLeakTopologyLabelsAndTaints(t *testing.T) {
+	o := emitAttack(t, func(in inputs) []string {
+		s := string(readFile(t, in.snapshot))
+		nodes := "gpu-7f3a.corp-cluster.acme-corp.com,gpu-7f3b.corp-cluster.acme-corp.com"
+		s = strings.Replace(s, "          instance-types: p5.48xlarge,m6i.2xlarge\n", "          instance-types: p5.48xlarge,m6i.2xlarge\n"+
+			"      - subtype: taint\n        data:\n"+
+			"          nvidia.com/gpu: NoSchedule|present|"+nodes+"\n"+
+			"          dedicated: NoSchedule|team-falcon-444455556666|"+nodes+"\n"+
+			"      - subtype: label\n        data:\n"+
+			"          nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3|"+nodes+"\n"+
+			"          topology.kubernetes.io/zone: us-west-2a.acme-corp.com|"+nodes+"\n"+
+			"          kubernetes.io/hostname.gpu-7f3a: gpu-7f3a|gpu-7f3a.corp-cluster.acme-corp.com\n"+
+			"          eks.amazonaws.com/nodegroup: ng-falcon|"+nodes+"\n", 1)
+		writeFile(t, in.snapshot, []byte(s))
+		return nil
+	})
+	assertAbsent(t, o, true, "gpu-7f3a", "gpu-7f3b", "acme-corp", "team-falcon", "444455556666", "ng-falcon", "hostname")
+	s, err := fingerprint.ParseSnapshot(o.files["snapshot.yaml"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := subtype(s, "NodeTopology", "label")["nvidia.com/gpu.product"]; got != "NVIDIA-H100-80GB-HBM3|#1,#2" {
+		t.Errorf("label nvidia.com/gpu.product = %v, want the product with two ordinals", got)
+	}
+	if got := subtype(s, "NodeTopology", "taint")["nvidia.com/gpu"]; got != "NoSchedule|present|#1,#2" {
+		t.Errorf("taint nvidia.com/gpu = %v, want the GPU taint with two ordinals", got)
+	}
+}

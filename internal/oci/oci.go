@@ -109,6 +109,27 @@ func ParseReference(s string) (Reference, error) {
 	return ref, nil
 }
 
+// ParseRepository parses "oci://<registry>/<repository>" (the scheme
+// required), a repository to push to: no tag and no digest, since the tag is
+// derived from the bundle (EvidenceTag) and the digest from its content.
+func ParseRepository(s string) (Reference, error) {
+	rest, ok := strings.CutPrefix(s, Scheme)
+	if !ok {
+		return Reference{}, fmt.Errorf("%q: want oci://<registry>/<repository>", s)
+	}
+	registry, repo, ok := strings.Cut(rest, "/")
+	switch {
+	case !ok || registry == "" || repo == "":
+		return Reference{}, fmt.Errorf("%q: want oci://<registry>/<repository>", s)
+	case strings.ContainsAny(repo, ":@"):
+		return Reference{}, fmt.Errorf("%q: give the repository only, without a tag or digest: the tag is <recipe>-<12 hex of the bundle's manifest digest> and the digest is the content's", s)
+	}
+	if _, err := schema.ParseOCIName(registry + "/" + repo + ":x"); err != nil {
+		return Reference{}, fmt.Errorf("%q: %w", s, err)
+	}
+	return Reference{Registry: registry, Repository: repo}, nil
+}
+
 // Options configure Pull.
 type Options struct {
 	// PlainHTTP talks HTTP instead of HTTPS (loopback test registries).
@@ -198,21 +219,10 @@ func Pull(ctx context.Context, ref Reference, opts Options) (*Artifact, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	maxManifest := orDefault(opts.MaxManifestBytes, DefaultMaxManifestBytes)
-	repo, err := remote.NewRepository(ref.Registry + "/" + ref.Repository)
+	repo, err := newRepository(ref, opts.PlainHTTP, opts.Credential, opts.HTTPClient, maxManifest)
 	if err != nil {
-		return nil, fmt.Errorf("OCI reference %s: %w", ref, err)
+		return nil, err
 	}
-	repo.PlainHTTP = opts.PlainHTTP
-	repo.MaxMetadataBytes = maxManifest
-	cred := opts.Credential
-	if cred == nil {
-		cred = DefaultCredential()
-	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = defaultHTTPClient()
-	}
-	repo.Client = &auth.Client{Client: hc, Credential: cred, Cache: auth.NewCache()}
 
 	pin := ref.Digest
 	if pin == "" {
@@ -271,6 +281,26 @@ func Pull(ctx context.Context, ref Reference, opts Options) (*Artifact, error) {
 	}
 	out.Attestation = out.Attestations[0]
 	return out, nil
+}
+
+// newRepository is the client of ref's repository: plain HTTP or HTTPS,
+// credentials (nil: DefaultCredential), an HTTP client (nil: one with
+// bounded waits) and the most bytes a manifest or listing may have.
+func newRepository(ref Reference, plainHTTP bool, cred auth.CredentialFunc, hc *http.Client, maxManifest int64) (*remote.Repository, error) {
+	repo, err := remote.NewRepository(ref.Registry + "/" + ref.Repository)
+	if err != nil {
+		return nil, fmt.Errorf("OCI reference %s: %w", ref, err)
+	}
+	repo.PlainHTTP = plainHTTP
+	repo.MaxMetadataBytes = maxManifest
+	if cred == nil {
+		cred = DefaultCredential()
+	}
+	if hc == nil {
+		hc = defaultHTTPClient()
+	}
+	repo.Client = &auth.Client{Client: hc, Credential: cred, Cache: auth.NewCache()}
+	return repo, nil
 }
 
 // defaultHTTPClient bounds connecting and waiting for a response, so an

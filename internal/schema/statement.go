@@ -223,6 +223,29 @@ func NewStatement(p *Predicate) ([]byte, error) {
 	if p.Recipe.Name == "" || !IsHex64(p.Recipe.Digest) {
 		return nil, fmt.Errorf("statement: predicate recipe name %q / digest %q not set", p.Recipe.Name, p.Recipe.Digest)
 	}
+	return newStatement(p, SubjectPrefix+p.Recipe.Name, p.Recipe.Digest)
+}
+
+// NewOCIStatement builds the Statement AICR signs for a pushed bundle
+// (docs/bundle-format.md §11): one subject, the artifact's name
+// "<registry>/<repository>:<tag>" with its OCI manifest digest (bare hex),
+// the recipe identified by the predicate's recipe block; predicateType
+// PredicateTypeV1. Compact, deterministic JSON like NewStatement.
+func NewOCIStatement(p *Predicate, artifact OCIName, manifestHex string) ([]byte, error) {
+	if p.Recipe.Name == "" || !IsHex64(p.Recipe.Digest) {
+		return nil, fmt.Errorf("statement: predicate recipe name %q / digest %q not set", p.Recipe.Name, p.Recipe.Digest)
+	}
+	if _, err := ParseOCIName(artifact.String()); err != nil {
+		return nil, fmt.Errorf("statement: subject: %w", err)
+	}
+	if !IsHex64(manifestHex) {
+		return nil, fmt.Errorf("statement: manifest digest %q is not 64 lowercase hex digits", manifestHex)
+	}
+	return newStatement(p, artifact.String(), manifestHex)
+}
+
+// newStatement builds a v1 Statement with one subject.
+func newStatement(p *Predicate, subjectName, subjectHex string) ([]byte, error) {
 	pj, err := jsonv1.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("statement: %w", err)
@@ -238,8 +261,8 @@ func NewStatement(p *Predicate) ([]byte, error) {
 	st := &intoto.Statement{
 		Type: StatementTypeV1,
 		Subject: []*intoto.ResourceDescriptor{{
-			Name:   SubjectPrefix + p.Recipe.Name,
-			Digest: map[string]string{"sha256": p.Recipe.Digest},
+			Name:   subjectName,
+			Digest: map[string]string{"sha256": subjectHex},
 		}},
 		PredicateType: PredicateTypeV1,
 		Predicate:     ps,

@@ -275,10 +275,89 @@ type aggregate struct {
 	details        []nodeDetail
 	detailBytes    int
 	detailsOmitted int
+
+	// labels and taints are the NodeTopology label and taint subtypes in
+	// AICR's shape: the nodes carrying each label value (of TopologyLabels
+	// only) and each taint.
+	labels map[labelID]*members
+	taints map[taintID]*members
+}
+
+// TopologyLabels are the node labels the NodeTopology label subtype
+// records (AICR's `aicr snapshot` records every label; these are the ones
+// the fingerprint and the summary read, so nothing else about the nodes is
+// gathered).
+func TopologyLabels() []string {
+	return []string{labelGPUProduct, labelRegion, labelZone, labelInstanceType}
+}
+
+type labelID struct{ key, value string }
+
+type taintID struct{ key, effect, value string }
+
+// members are the nodes of one label value or taint: all counted, the
+// names kept while the node details are (see Options.MaxNodeDetails).
+type members struct {
+	count int
+	names []string
+}
+
+func (m *members) add(name string, keep bool) {
+	m.count++
+	if keep {
+		m.names = append(m.names, name)
+	}
+}
+
+// nodeList renders members as AICR does: the node names sorted and
+// comma-joined, then " (+N more)" for the N nodes not named.
+func (m *members) nodeList() string {
+	names := append([]string(nil), m.names...)
+	sort.Strings(names)
+	s := strings.Join(names, ",")
+	if more := m.count - len(names); more > 0 {
+		s += fmt.Sprintf(" (+%d more)", more)
+	}
+	return s
 }
 
 func newAggregate(serverVersion string, maxDetails int) *aggregate {
-	return &aggregate{serverVersion: serverVersion, maxDetails: maxDetails}
+	return &aggregate{serverVersion: serverVersion, maxDetails: maxDetails, labels: map[labelID]*members{}, taints: map[taintID]*members{}}
+}
+
+// addMembership records node name (kept when keep) under its topology
+// labels and its taints; at most maxDistinct distinct entries of each.
+func (a *aggregate) addMembership(n *corev1.Node, name string, keep bool) {
+	for _, k := range TopologyLabels() {
+		v, ok := n.Labels[k]
+		if !ok {
+			continue
+		}
+		id := labelID{key: k, value: v}
+		m := a.labels[id]
+		if m == nil {
+			if len(a.labels) >= maxDistinct {
+				continue
+			}
+			id.value = strings.Clone(v)
+			m = &members{}
+			a.labels[id] = m
+		}
+		m.add(name, keep)
+	}
+	for _, t := range n.Spec.Taints {
+		id := taintID{key: t.Key, effect: string(t.Effect), value: t.Value}
+		m := a.taints[id]
+		if m == nil {
+			if len(a.taints) >= maxDistinct {
+				continue
+			}
+			id = taintID{key: strings.Clone(t.Key), effect: strings.Clone(string(t.Effect)), value: strings.Clone(t.Value)}
+			m = &members{}
+			a.taints[id] = m
+		}
+		m.add(name, keep)
+	}
 }
 
 // maxGPUsPerNode bounds one node's GPU count, so a silly label cannot overflow
@@ -334,6 +413,7 @@ func (a *aggregate) add(n *corev1.Node) {
 		if a.maxDetails > 0 {
 			a.detailsOmitted++
 		}
+		a.addMembership(n, "", false)
 		return
 	}
 	var ips []string
@@ -342,8 +422,10 @@ func (a *aggregate) add(n *corev1.Node) {
 			ips = append(ips, strings.TrimSpace(addr.Address))
 		}
 	}
+	name := strings.Clone(n.Name)
+	a.addMembership(n, name, true)
 	d := nodeDetail{
-		name:         strings.Clone(n.Name),
+		name:         name,
 		providerID:   strings.Clone(strings.TrimSpace(n.Spec.ProviderID)),
 		internalIPs:  strings.Clone(strings.Join(ips, ",")),
 		gpuProduct:   strings.Clone(product),
@@ -425,11 +507,70 @@ func (a *aggregate) snapshot(platform string) *Snapshot {
 	putList(summary, "architectures", &a.architectures, limitOther)
 	putList(summary, "cuda-driver", &a.cudaDrivers, limitOther)
 	topo := fingerprint.Measurement{Type: "NodeTopology", Subtypes: []fingerprint.Subtype{{Subtype: "summary", Data: summary}}}
+	if len(a.taints) > 0 {
+		topo.Subtypes = append(topo.Subtypes, fingerprint.Subtype{Subtype: "taint", Data: a.taintData()})
+	}
+	if len(a.labels) > 0 {
+		topo.Subtypes = append(topo.Subtypes, fingerprint.Subtype{Subtype: "label", Data: a.labelData()})
+	}
 	if nodes := a.nodeDetails(); nodes != nil {
 		topo.Subtypes = append(topo.Subtypes, fingerprint.Subtype{Subtype: "nodes", Data: nodes})
 	}
 	s.Measurements = append(s.Measurements, topo)
 	return s
+}
+
+// labelData renders the label subtype in AICR's encoding: key
+// "<label>" with value "<value>|<nodes>", or, when the label has several
+// values, one key "<label>.<value>" per value.
+func (a *aggregate) labelData() map[string]any {
+	values := map[string]int{}
+	for id := range a.labels {
+		values[id.key]++
+	}
+	out := make(map[string]any, len(a.labels))
+	for id, m := range a.labels {
+		key := id.key
+		if values[id.key] > 1 {
+			key += "." + id.value
+		}
+		out[key] = id.value + "|" + m.nodeList()
+	}
+	return out
+}
+
+// taintData renders the taint subtype in AICR's encoding: key "<taint>"
+// with value "<effect>|<value>|<nodes>", or, when the taint key has several
+// effects, one key "<taint>.<effect>" per effect with value
+// "<value>|<nodes>". Two taints that still share a key (same key and
+// effect, other values) keep the first by value.
+func (a *aggregate) taintData() map[string]any {
+	effects := map[string]int{}
+	ids := make([]taintID, 0, len(a.taints))
+	for id := range a.taints {
+		effects[id.key]++
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if ids[i].key != ids[j].key {
+			return ids[i].key < ids[j].key
+		}
+		if ids[i].effect != ids[j].effect {
+			return ids[i].effect < ids[j].effect
+		}
+		return ids[i].value < ids[j].value
+	})
+	out := make(map[string]any, len(ids))
+	for _, id := range ids {
+		key, v := id.key, id.effect+"|"+id.value+"|"+a.taints[id].nodeList()
+		if effects[id.key] > 1 {
+			key, v = id.key+"."+id.effect, id.value+"|"+a.taints[id].nodeList()
+		}
+		if _, taken := out[key]; !taken {
+			out[key] = v
+		}
+	}
+	return out
 }
 
 // osRelease derives OS.release from the GPU nodes' images (the recipe is about

@@ -23,12 +23,13 @@ type testNode struct {
 	osImage, kernel, runtime, kubelet, arch string
 	labels                                  map[string]string
 	gpus                                    int64 // allocatable nvidia.com/gpu
+	taints                                  []corev1.Taint
 }
 
 func (n testNode) object() *corev1.Node {
 	node := &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{Name: n.name, Labels: n.labels},
-		Spec:       corev1.NodeSpec{ProviderID: n.providerID},
+		Spec:       corev1.NodeSpec{ProviderID: n.providerID, Taints: n.taints},
 		Status: corev1.NodeStatus{
 			Allocatable: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("8")},
 			NodeInfo: corev1.NodeSystemInfo{
@@ -108,6 +109,10 @@ func eksNodes() []testNode {
 			osImage: "Ubuntu 24.04.3 LTS", kernel: "6.8.0-1035-aws", runtime: "containerd://2.0.5",
 			kubelet: "v1.33.4-eks-a737599", arch: "amd64", gpus: 8,
 			labels: merge(awsLabels(zone, "p5.48xlarge", true), gpuLabels("NVIDIA-H100-80GB-HBM3", "8", nil)),
+			taints: []corev1.Taint{
+				{Key: "nvidia.com/gpu", Value: "present", Effect: corev1.TaintEffectNoSchedule},
+				{Key: "team.acme-corp.example/owner", Value: "alice", Effect: corev1.TaintEffectNoSchedule},
+			},
 		}
 	}
 	cpu := func(name, zone, ip string) testNode {
@@ -160,6 +165,18 @@ func TestCollectEKS(t *testing.T) {
 				"instance-types": "m6i.2xlarge,p5.48xlarge",
 				"architectures":  "amd64",
 				"cuda-driver":    "580.159.04",
+			}},
+			{Subtype: "taint", Data: map[string]any{
+				"nvidia.com/gpu":               "NoSchedule|present|gpu-0001,gpu-0002",
+				"team.acme-corp.example/owner": "NoSchedule|alice|gpu-0001,gpu-0002",
+			}},
+			{Subtype: "label", Data: map[string]any{
+				"nvidia.com/gpu.product":                       "NVIDIA-H100-80GB-HBM3|gpu-0001,gpu-0002",
+				"topology.kubernetes.io/region":                "us-west-2|gpu-0001,gpu-0002,sys-0001,sys-0002",
+				"topology.kubernetes.io/zone.us-west-2a":       "us-west-2a|gpu-0001,gpu-0002,sys-0001",
+				"topology.kubernetes.io/zone.us-west-2b":       "us-west-2b|sys-0002",
+				"node.kubernetes.io/instance-type.m6i.2xlarge": "m6i.2xlarge|sys-0001,sys-0002",
+				"node.kubernetes.io/instance-type.p5.48xlarge": "p5.48xlarge|gpu-0001,gpu-0002",
 			}},
 			{Subtype: "nodes", Data: map[string]any{
 				"gpu-0001.provider-id":   "aws:///us-west-2a/i-00001",

@@ -17,6 +17,12 @@
 //	NodeTopology.summary  node-count, gpu-node-count, gpu-count, gpu-products,
 //	                      regions, zones, instance-types, architectures,
 //	                      cuda-driver
+//	NodeTopology.taint    AICR's encoding: <taint>: <effect>|<value>|<nodes>
+//	                      (<taint>.<effect>: <value>|<nodes> for several effects)
+//	NodeTopology.label    AICR's encoding, for TopologyLabels only:
+//	                      <label>: <value>|<nodes> (<label>.<value> keys for
+//	                      several values); <nodes> the sorted node names, then
+//	                      " (+N more)" for those past the node-details cap
 //	NodeTopology.nodes    per node: <name>.provider-id, .internal-ips,
 //	                      .gpu-product, .gpu-count, .cuda-driver, .region,
 //	                      .zone, .instance-type; nodes-omitted when capped
@@ -30,7 +36,9 @@
 // wrongly specific.
 //
 // NodeTopology.nodes is the sensitive part: node names, provider IDs, IP
-// addresses and per-node labels. Redact with policy "minimal" removes it, and
+// addresses and per-node labels; the label and taint subtypes name nodes too.
+// Redact with policy "minimal" removes NodeTopology.nodes, replaces the node
+// names of the kept label and taint entries by ordinals (#1, #2, …), and drops
 // everything else outside a fixed allow-list; policy "full" keeps everything.
 // The fingerprint (fingerprint.ComputeFromSnapshot) reads only allow-listed
 // readings, so it is the same before and after minimal redaction.

@@ -2,9 +2,11 @@ package snapshot
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,7 +107,7 @@ func TestRedactMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRules := []string{RuleAllowlist, RuleNodesDrop} // sorted
+	wantRules := []string{RuleAllowlist, RuleNodesDrop, RuleNodeOrdinals} // sorted
 	if !reflect.DeepEqual(rules, wantRules) {
 		t.Errorf("rules = %q, want %q", rules, wantRules)
 	}
@@ -130,6 +132,7 @@ func TestRedactMinimal(t *testing.T) {
 			{Subtype: "summary", Data: map[string]any{
 				"node-count": 4, "gpu-node-count": 2, "gpu-products": "NVIDIA-H100-80GB-HBM3", "regions": "us-west-2",
 			}},
+			{Subtype: "label", Data: map[string]any{"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3|#1,#2"}},
 		}},
 	}}
 	if !reflect.DeepEqual(got, want) {
@@ -146,7 +149,7 @@ func TestRedactMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{"ip-10-0-1-11", "i-0123456789abcdef0", "10.0.1.11", "GPU-", "MIG-", "1654922005", "source-node", "HOME_URL", "label", "SystemD", "helm", "goVersion", "bus-ids", "00000000:18"} {
+	for _, secret := range []string{"ip-10-0-1-11", "i-0123456789abcdef0", "10.0.1.11", "GPU-", "MIG-", "1654922005", "ip-10-0-1-12", "source-node", "HOME_URL", "SystemD", "helm", "goVersion", "bus-ids", "00000000:18"} {
 		if strings.Contains(string(b), secret) {
 			t.Errorf("minimal snapshot still holds %q:\n%s", secret, b)
 		}
@@ -251,9 +254,73 @@ func TestRedactFingerprintInvariance(t *testing.T) {
 
 func assertSameFingerprint(t *testing.T, before, after *fingerprint.Snapshot) {
 	t.Helper()
-	a, b := fingerprint.ComputeFromSnapshot(before), fingerprint.ComputeFromSnapshot(after)
-	if !reflect.DeepEqual(a, b) {
-		t.Errorf("fingerprint changed by redaction: %v", fingerprint.CompareFingerprint(a, b))
+	for _, rules := range []fingerprint.Rules{fingerprint.Current, fingerprint.AICR} {
+		a, b := rules.ComputeFromSnapshot(before), rules.ComputeFromSnapshot(after)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("fingerprint (%s rules) changed by redaction: %v", rules, fingerprint.CompareFingerprint(a, b))
+		}
+	}
+}
+
+// TestRedactMinimalLabelsAndTaints: minimal redaction keeps, of the
+// NodeTopology label and taint subtypes in AICR's encoding, only the
+// topology labels and the GPU taint; their node names become ordinals
+// numbered per label across its values (as many as the nodes listed, a
+// "(+N more)" counted), so AICR's rules recount gpuNodeCount and region
+// the same; other labels and taints, and malformed entries, are dropped;
+// too many ordinals is an error, never a silent cut.
+func TestRedactMinimalLabelsAndTaints(t *testing.T) {
+	raw := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{{Type: "NodeTopology", Subtypes: []fingerprint.Subtype{
+		{Subtype: "summary", Data: map[string]any{"node-count": 7}},
+		{Subtype: "taint", Data: map[string]any{
+			"nvidia.com/gpu":               "NoSchedule|present|gpu-a.acme.internal,gpu-b.acme.internal",
+			"team.acme-corp.example/owner": "NoSchedule|alice|gpu-a.acme.internal",
+		}},
+		{Subtype: "label", Data: map[string]any{
+			"nvidia.com/gpu.product.NVIDIA-H100-80GB-HBM3": "NVIDIA-H100-80GB-HBM3|gpu-a.acme.internal,gpu-b.acme.internal",
+			"nvidia.com/gpu.product.NVIDIA-H200":           "NVIDIA-H200|gpu-c.acme.internal (+3 more)",
+			"topology.kubernetes.io/region":                "us-west-2|gpu-a.acme.internal,gpu-b.acme.internal,gpu-c.acme.internal",
+			"kubernetes.io/hostname":                       "gpu-a.acme.internal|gpu-a.acme.internal",
+			"topology.kubernetes.io/zone":                  "no node list",
+			"node.kubernetes.io/instance-type":             7,
+		}},
+	}}}}
+	got, rules, err := Redact(raw, PolicyMinimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []fingerprint.Subtype{
+		{Subtype: "summary", Data: map[string]any{"node-count": 7}},
+		{Subtype: "taint", Data: map[string]any{"nvidia.com/gpu": "NoSchedule|present|#1,#2"}},
+		{Subtype: "label", Data: map[string]any{
+			"nvidia.com/gpu.product.NVIDIA-H100-80GB-HBM3": "NVIDIA-H100-80GB-HBM3|#1,#2",
+			"nvidia.com/gpu.product.NVIDIA-H200":           "NVIDIA-H200|#3,#4,#5,#6",
+			"topology.kubernetes.io/region":                "us-west-2|#1,#2,#3",
+		}},
+	}
+	if !reflect.DeepEqual(got.Measurements[0].Subtypes, want) {
+		b, _ := Marshal(got)
+		t.Errorf("minimal:\n%s", b)
+	}
+	if !slices.Contains(rules, RuleNodeOrdinals) {
+		t.Errorf("rules %v lack %s", rules, RuleNodeOrdinals)
+	}
+	b, _ := Marshal(got)
+	for _, secret := range []string{"acme", "gpu-a", "alice", "hostname"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("minimal snapshot holds %q:\n%s", secret, b)
+		}
+	}
+	fp := fingerprint.AICR.ComputeFromSnapshot(got)
+	if fp.GPUNodeCount == nil || fp.GPUNodeCount.Value != 6 || fp.Accelerator == nil || fp.Accelerator.Note != fingerprint.NoteMultiGPU || fp.Region == nil || fp.Region.Value != "us-west-2" {
+		t.Errorf("AICR fingerprint of the minimal snapshot: %+v %+v %+v", fp.GPUNodeCount, fp.Accelerator, fp.Region)
+	}
+
+	huge := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{{Type: "NodeTopology", Subtypes: []fingerprint.Subtype{
+		{Subtype: "label", Data: map[string]any{"topology.kubernetes.io/region": fmt.Sprintf("us-west-2|(+%d more)", MaxOrdinals+1)}},
+	}}}}
+	if _, _, err := Redact(huge, PolicyMinimal); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("a label listing %d nodes: %v", MaxOrdinals+1, err)
 	}
 }
 
