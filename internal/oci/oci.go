@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -299,6 +300,7 @@ func newRepository(ref Reference, plainHTTP bool, cred auth.CredentialFunc, hc *
 	if hc == nil {
 		hc = defaultHTTPClient()
 	}
+	hc = guardedClient(hc)
 	repo.Client = &auth.Client{Client: hc, Credential: cred, Cache: auth.NewCache()}
 	return repo, nil
 }
@@ -312,6 +314,45 @@ func defaultHTTPClient() *http.Client {
 	t.TLSHandshakeTimeout = 30 * time.Second
 	t.ResponseHeaderTimeout = 60 * time.Second
 	return &http.Client{Transport: t}
+}
+
+// maxRedirects bounds the redirects of one request.
+const maxRedirects = 5
+
+// guardedClient returns a copy of hc that bounds the referrers pages
+// (referrersBudget) and follows a registry's redirect
+// only where the first request could have gone: never from HTTPS to plain
+// HTTP, and from a plain-HTTP (loopback) registry only to a loopback host —
+// plain HTTP is allowed for the registries a user listed, not for wherever
+// they redirect. Blob redirects to a CDN over HTTPS stay allowed (the
+// content is checked against its digest either way).
+func guardedClient(hc *http.Client) *http.Client {
+	c := *hc
+	t := hc.Transport
+	if t == nil {
+		t = http.DefaultTransport
+	}
+	c.Transport = &referrersBudget{next: t}
+	next := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("registry: more than %d redirects", maxRedirects)
+		}
+		from := via[0].URL
+		switch {
+		case req.URL.Scheme != "https" && req.URL.Scheme != "http":
+			return fmt.Errorf("registry: redirect to a %q URL refused", req.URL.Scheme)
+		case from.Scheme == "https" && req.URL.Scheme != "https":
+			return fmt.Errorf("registry %s: redirect from HTTPS to plain HTTP (%s) refused", from.Host, req.URL.Host)
+		case req.URL.Scheme == "http" && !LoopbackRegistry(req.URL.Host):
+			return fmt.Errorf("registry %s: redirect to plain HTTP on a host that is not loopback (%s) refused", from.Host, req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &c
 }
 
 func orDefault(v, d int64) int64 {
@@ -429,6 +470,25 @@ func signatureReferrers(ctx context.Context, repo *remote.Repository, subject oc
 		return nil, fmt.Errorf("%d signature referrers, more than the %d this verifier tries", len(found), maxSignatureReferrers)
 	}
 	return found, nil
+}
+
+// maxReferrerPages bounds the referrers API requests made through one
+// repository: empty pages, each linking to the next, never reach the
+// referrer bound (oras-go does not hand an empty page to its caller).
+const maxReferrerPages = 16
+
+// referrersBudget is a transport that refuses the referrers API request
+// after the first maxReferrerPages.
+type referrersBudget struct {
+	next http.RoundTripper
+	n    atomic.Int32
+}
+
+func (b *referrersBudget) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.Contains(req.URL.Path, "/referrers/") && b.n.Add(1) > maxReferrerPages {
+		return nil, fmt.Errorf("registry %s: the referrers list runs over more than %d pages", req.URL.Host, maxReferrerPages)
+	}
+	return b.next.RoundTrip(req)
 }
 
 // maxSignatureReferrers bounds the signature referrers fetched and tried.
