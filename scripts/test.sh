@@ -74,9 +74,8 @@ if [ ! -f "$VERIFY_EVIDENCE_MARKDOWN_CSS" ]; then
 fi
 # --- end comment rendering ---
 
-# -ldflags=-w: the test binaries without DWARF (nothing here reads it), which links each of the
-# ~35 test binaries in about 40 % less CPU. VERIFY_EVIDENCE_VETTED=1 (.ci/run, after its full
-# `go vet ./...`) leaves out go test's own vet subset, which would vet every package again.
-GO_TEST_FLAGS=(-count=1 -timeout 30m -ldflags=-w)
+# VERIFY_EVIDENCE_VETTED=1 (.ci/run, after its full `go vet ./...`) leaves out go test's own vet
+# subset, which would vet every package again (about 15 % of a cold test build).
+GO_TEST_FLAGS=(-count=1 -timeout 30m)
 [ "${VERIFY_EVIDENCE_VETTED:-}" != 1 ] || GO_TEST_FLAGS+=(-vet=off)
 go test "${GO_TEST_FLAGS[@]}" "$@" ./...
