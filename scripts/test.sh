@@ -15,12 +15,11 @@ if ! "$TOOLS_BIN/actionlint" -version >/dev/null 2>&1; then
   GOBIN="$TOOLS_BIN" go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 fi
 
-# cosign is built from scripts/tools/cosign: cosign's release with this module's own dependency
-# versions (scripts/regen-cosign-tools.sh), so the packages it shares with the test binaries (about
-# half of its source) compile once, for both. Built before the tests, which then reuse them.
+# cosign is the release's own module graph (go install …@v3.1.3): the third-party proof runs the
+# cosign a third party would build, not one rebuilt against this module's dependency versions.
 if ! "$TOOLS_BIN/cosign" version >/dev/null 2>&1; then
-  echo "scripts/test.sh: building cosign $(awk '$1 == "require" && $2 == "github.com/sigstore/cosign/v3" {print $3}' scripts/tools/cosign/go.mod) into $TOOLS_BIN (one time, see README)" >&2
-  (cd scripts/tools/cosign && go build -o "$TOOLS_BIN/cosign" github.com/sigstore/cosign/v3/cmd/cosign)
+  echo "scripts/test.sh: installing cosign v3.1.3 into $TOOLS_BIN (one time, see README)" >&2
+  GOBIN="$TOOLS_BIN" go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3
 fi
 
 # The OCI registry the registry tests run on loopback (internal/oci/ocitest, which installs it
