@@ -253,12 +253,21 @@ func TestActionAICRPointer(t *testing.T) {
 		if r.code != 0 || r.outputs["verdict"] != "passed" || r.outputs["passed"] != "2" || len(rep.Rows) != 2 {
 			t.Fatalf("exit %d, outputs %v\ncomment:\n%s\nlog:\n%s", r.code, r.outputs, body, r.stdout)
 		}
+		// Genuinely distinct: other artifacts, no manifest or CTRF digest in common.
+		seen := map[string]string{}
 		for _, row := range rep.Rows {
-			if row.Verdict != "passed" || row.Pointer == nil {
-				t.Errorf("row %s: verdict %s, %s", row.PointerPath, row.Verdict, row.Detail)
+			if row.Verdict != "passed" || row.Recipe != aicrRecipe || row.Pointer == nil || row.Result == nil || row.Result.Predicate == nil ||
+				len(row.Result.Predicate.EvidenceDigests) == 0 {
+				t.Fatalf("row %s: verdict %s, %s", row.PointerPath, row.Verdict, row.Detail)
+			}
+			for _, d := range append([]string{row.Pointer.Digest}, row.Result.Predicate.EvidenceDigests...) {
+				if other, ok := seen[d]; ok && other != row.PointerPath {
+					t.Errorf("%s and %s share %s", other, row.PointerPath, d)
+				}
+				seen[d] = row.PointerPath
 			}
 		}
-		if !strings.Contains(body, "👥 2 independent signers") || len(rep.Corroboration) != 1 ||
+		if strings.Count(body, "👥 2 independent signers") != 2 || len(rep.Corroboration) != 1 ||
 			rep.Corroboration[0].Recipe != aicrRecipe || rep.Corroboration[0].Signers != 2 {
 			t.Errorf("corroboration %+v\n%s", rep.Corroboration, body)
 		}
