@@ -1,9 +1,11 @@
 package action_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +18,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/aicr/verify-evidence/internal/comment"
+	"github.com/aicr/verify-evidence/internal/emit"
 	"github.com/aicr/verify-evidence/internal/github/githubtest"
 	"github.com/aicr/verify-evidence/internal/oci"
 	"github.com/aicr/verify-evidence/internal/oci/ocitest"
@@ -237,24 +240,59 @@ func TestActionAICRPointer(t *testing.T) {
 		}
 	})
 
-	// Last: it adds a signature referrer to the registry.
-	t.Run("two signers of one recipe corroborate", func(t *testing.T) {
+	// Two labs that ran the recipe each on their own cluster, signed by
+	// two accounts: two signers, two pieces of evidence that share no
+	// artifact, manifest or CTRF digest — corroboration.
+	t.Run("two labs' distinct evidence corroborates", func(t *testing.T) {
+		lab := emitLabPointer(t)
+		in := aicrInputs(aicrRegistry)
+		in["certificate-oidc-issuer"] += "\n" + sigstoretest.GitHubIssuer
+		in["certificate-identity-regexp"] += "\n^" + regexp.QuoteMeta(lab.identity) + "$"
+		files := []githubtest.File{recipe, {Path: signedPath, Status: "added", Content: signed}, {Path: lab.path, Status: "added", Content: lab.body}}
+		r, body, rep := aicrRunRoot(t, 56, files, in, lab.root)
+		if r.code != 0 || r.outputs["verdict"] != "passed" || r.outputs["passed"] != "2" || len(rep.Rows) != 2 {
+			t.Fatalf("exit %d, outputs %v\ncomment:\n%s\nlog:\n%s", r.code, r.outputs, body, r.stdout)
+		}
+		// Genuinely distinct: other artifacts, no manifest or CTRF digest in common.
+		seen := map[string]string{}
+		for _, row := range rep.Rows {
+			if row.Verdict != "passed" || row.Recipe != aicrRecipe || row.Pointer == nil || row.Result == nil || row.Result.Predicate == nil ||
+				len(row.Result.Predicate.EvidenceDigests) == 0 {
+				t.Fatalf("row %s: verdict %s, %s", row.PointerPath, row.Verdict, row.Detail)
+			}
+			for _, d := range append([]string{row.Pointer.Digest}, row.Result.Predicate.EvidenceDigests...) {
+				if other, ok := seen[d]; ok && other != row.PointerPath {
+					t.Errorf("%s and %s share %s", other, row.PointerPath, d)
+				}
+				seen[d] = row.PointerPath
+			}
+		}
+		if strings.Count(body, "👥 2 independent signers") != 2 || len(rep.Corroboration) != 1 ||
+			rep.Corroboration[0].Recipe != aicrRecipe || rep.Corroboration[0].Signers != 2 {
+			t.Errorf("corroboration %+v\n%s", rep.Corroboration, body)
+		}
+	})
+
+	// Last: it adds a signature referrer to the registry. A second account
+	// that signs the artifact another lab pushed vouches for the same
+	// evidence: both rows pass, but that is one piece of evidence, not two.
+	t.Run("a re-sign of the same artifact does not corroborate", func(t *testing.T) {
 		second, root, identity := secondSigner(t, layout)
 		in := aicrInputs(aicrRegistry)
 		in["certificate-oidc-issuer"] += "\n" + sigstoretest.GitHubIssuer
 		in["certificate-identity-regexp"] += "\n^" + regexp.QuoteMeta(identity) + "$"
 		files := []githubtest.File{recipe, {Path: signedPath, Status: "added", Content: signed}, {Path: second.path, Status: "added", Content: second.body}}
 		r, body, rep := aicrRunRoot(t, 50, files, in, root)
-		if r.code != 0 || r.outputs["verdict"] != "passed" || r.outputs["passed"] != "2" {
+		if r.code != 0 || r.outputs["verdict"] != "passed" || r.outputs["passed"] != "2" || len(rep.Rows) != 2 {
 			t.Fatalf("exit %d, outputs %v\ncomment:\n%s\nlog:\n%s", r.code, r.outputs, body, r.stdout)
 		}
-		if strings.Count(body, "👥 2 independent signers") != 2 || len(rep.Corroboration) != 1 || rep.Corroboration[0].Signers != 2 {
-			t.Errorf("corroboration %+v\n%s", rep.Corroboration, body)
+		for _, row := range rep.Rows {
+			if row.Verdict != "passed" || row.Result == nil || !row.Result.Signature.Verified {
+				t.Errorf("row %s: verdict %s, %s", row.PointerPath, row.Verdict, row.Detail)
+			}
 		}
-		// The same signer twice is one signer.
-		r, body, rep = aicrRunRoot(t, 53, []githubtest.File{recipe, {Path: second.path, Status: "added", Content: second.body}}, in, root)
-		if r.outputs["verdict"] != "passed" || strings.Contains(body, "independent signers") || len(rep.Corroboration) != 0 {
-			t.Errorf("one signer: outputs %v, corroboration %+v\n%s", r.outputs, rep.Corroboration, body)
+		if strings.Contains(body, "independent signers") || len(rep.Corroboration) != 0 {
+			t.Errorf("a re-sign counted as corroboration: %+v\n%s", rep.Corroboration, body)
 		}
 	})
 }
@@ -336,7 +374,12 @@ func secondSigner(t *testing.T, layout string) (pointerFile, []byte, string) {
 		"https://github.com/fake-org/fake-aicr/.github/workflows/evidence-publish.yaml@refs/heads/main", id.SAN,
 		"https://oidc.fake-sigstore.invalid", sigstoretest.GitHubIssuer,
 		"rekorLogIndex: 101", "rekorLogIndex: "+entry.VerificationMaterial.TlogEntries[0].LogIndex)
-	// One trusted root with both instances.
+	return pointerFile{p, body}, bothRoots(t, inst), id.SAN
+}
+
+// bothRoots is one trusted root holding the shipped AICR test Sigstore and inst.
+func bothRoots(t *testing.T, inst *sigstoretest.Instance) []byte {
+	t.Helper()
 	first, err := os.ReadFile(testutil.SharedTestdata(t, "aicr-upstream-bundles/trusted_root.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -363,7 +406,93 @@ func secondSigner(t *testing.T, layout string) (pointerFile, []byte, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pointerFile{p, body}, root, id.SAN
+	return root
+}
+
+// labPointer is a pointer file another lab's emit wrote, the identity of
+// its signer, and a trusted root holding both test Sigstore instances.
+type labPointer struct {
+	path, identity string
+	body, root     []byte
+}
+
+// emitLabPointer runs our emitter as a second lab would, in AICR's form: the
+// shipped recipe, this lab's own snapshot and CTRF results, signed keyless by
+// another test Sigstore as a workflow of another GitHub account, pushed to
+// the loopback registry, its pointer written where AICR commits it.
+func emitLabPointer(t *testing.T) labPointer {
+	t.Helper()
+	inst, err := sigstoretest.New(sigstoretest.Options{Name: "other-lab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fulcio := httptest.NewServer(inst.FulcioHandler())
+	t.Cleanup(fulcio.Close)
+	rekor := httptest.NewServer(inst.RekorHandler())
+	t.Cleanup(rekor.Close)
+	const labRepo, labWorkflow, labRef = "other-lab/gpu-evidence", ".github/workflows/evidence.yml", "refs/heads/main"
+	jwt, err := sigstoretest.UnsignedJWT(sigstoretest.GitHubActionsClaims(labRepo, labWorkflow, labRef, strings.Repeat("3", 40), 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootJSON, err := inst.TrustedRootJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	read := func(path string) []byte {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	ctrf := filepath.Join(testutil.RepoRoot(t), "testdata", "examples", "inputs", aicrRecipe, "ctrf")
+	for _, phase := range []string{"deployment", "performance", "conformance"} {
+		write("ctrf/"+phase+".json", read(filepath.Join(ctrf, phase+".json")))
+	}
+	repoDir := filepath.Join(dir, "repo")
+	args := []string{
+		"--recipe", testutil.SharedTestdata(t, "aicr-upstream-bundles/inputs/recipe-"+aicrRecipe+".yaml"),
+		"--snapshot", testutil.SharedTestdata(t, "aicr-upstream-bundles/inputs/snapshot-eks-h100.yaml"),
+		"--results", filepath.Join(dir, "ctrf"), "--out", filepath.Join(dir, "evidence-bundle.tar.gz"), "--nvml", "off",
+		"--sign", "keyless", "--fulcio-url", fulcio.URL, "--rekor-url", rekor.URL, "--trusted-root", write("trusted_root.json", rootJSON),
+		"--identity-token", write("id-token", []byte(jwt+"\n")), "--interactive=false", "--aicr-version", "v0.19.0",
+		"--push", oci.Scheme + aicrRegistry + "/lab-evidence", "--plain-http", "--pointer-dir", repoDir,
+	}
+	var stderr bytes.Buffer
+	opts, err := emit.Parse(args, &stderr)
+	if err != nil {
+		t.Fatalf("emit flags: %v\n%s", err, stderr.String())
+	}
+	if err := emit.Run(t.Context(), opts, emit.Env{Stderr: &stderr, Getenv: func(string) string { return "" }}); err != nil {
+		t.Fatalf("emit: %v\n%s", err, stderr.String())
+	}
+	var found []string
+	if err := filepath.WalkDir(repoDir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			found = append(found, path)
+		}
+		return err
+	}); err != nil || len(found) != 1 {
+		t.Fatalf("pointer files %v (%v)\n%s", found, err, stderr.String())
+	}
+	rel, err := filepath.Rel(repoDir, found[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := sigstoretest.GitHubActionsIdentity(labRepo, labWorkflow, labRef, strings.Repeat("3", 40), 3)
+	return labPointer{path: filepath.ToSlash(rel), identity: id.SAN, body: read(found[0]), root: bothRoots(t, inst)}
 }
 
 // A registry that cannot be reached leaves the pointer undecided (error,
