@@ -91,11 +91,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// keyed by content, so every bundle is read whatever the cache holds.
 	bundleCache := &cache{dir: cacheDir(cfg)}
 	pre := prehash(ctx, co, cfg.Layout, n, bundleCache)
-	plan, err := diff.NewSweepPlan(ctx, co, cfg.Layout)
+	memo := readDocMemo(bundleCache, cfg.VerifierVersion)
+	plan, err := diff.NewSweepPlan(ctx, memoCheckout{co, memo}, cfg.Layout)
 	if err != nil {
 		pre.stop()
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	memo.save(bundleCache)
 	orphans := &orphanReader{co: co}
 	orphans.resolve(ctx, plan)
 	rep := &Report{
