@@ -198,3 +198,20 @@ func TestSweepPlanPointerOnlyRecipe(t *testing.T) {
 		}
 	}
 }
+
+// A pointer file whose recipe is not in the tree is an orphan of the sweep.
+func TestSweepPlanOrphanPointer(t *testing.T) {
+	orphan := "recipes/evidence/no-such-recipe/0123456789abcdef0123456789abcdef/sha256-1111111111111111111111111111111111111111111111111111111111111111.yaml"
+	p, err := NewSweepPlan(t.Context(), newTree(map[string]string{orphan: ptrBody}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Orphans) != 1 || p.Orphans[0].PointerPath != orphan {
+		t.Errorf("orphans %+v, items %+v", p.Orphans, p.Items)
+	}
+	for _, it := range p.Items {
+		if it.PointerPath == orphan {
+			t.Errorf("orphan pointer planned as an item: %+v", it)
+		}
+	}
+}
