@@ -190,6 +190,17 @@ func TestSweepAICRPointer(t *testing.T) {
 		t.Errorf("cached pointer row differs:\n%s\n%s", ja.String(), jb.String())
 	}
 
+	// A day later, each pointer row keeps its verdict's date: rows are
+	// tracked by their pointer file, not only by their recipe.
+	next := cfg
+	next.Previous, next.Now = cold, cfg.Now.Add(24*time.Hour)
+	later := run(t, next)
+	for _, p := range []string{signed, pending} {
+		if r := pointerRow(t, later, p); r.VerdictSince == nil || !r.VerdictSince.Equal(cold.GeneratedAt) || r.Change != "" {
+			t.Errorf("%s: verdict since %v, change %q", p, r.VerdictSince, r.Change)
+		}
+	}
+
 	// The SCT opt-out is in the cache key: without it, verified again, invalid.
 	strict := aicrConfig(t, dir, false)
 	strict.CacheDir = cfg.CacheDir
