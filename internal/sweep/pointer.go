@@ -43,7 +43,7 @@ func (s *sweeper) pointerItem(ctx context.Context, it diff.Item, planMu *sync.Mu
 		return row
 	}
 	row.Pointer = pointercheck.Parse(b)
-	key := CacheKey{BundleDigest: schema.SHA256Prefixed(b), PointerPath: it.PointerPath, TrustRootDigest: s.cfg.TrustRootDigest,
+	key := CacheKey{BundleDigest: schema.SHA256Prefixed(b), PointerPath: it.PointerPath, AICRPath: s.plan.AICRPointerPath(it.PointerPath), TrustRootDigest: s.cfg.TrustRootDigest,
 		PolicyDigest: s.cfg.PolicyDigest, VerifierVersion: s.cfg.VerifierVersion}
 	var v *verification
 	if s.cacheable {
