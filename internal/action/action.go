@@ -15,6 +15,7 @@ import (
 	"github.com/aicr/verify-evidence/internal/comment"
 	"github.com/aicr/verify-evidence/internal/diff"
 	"github.com/aicr/verify-evidence/internal/github"
+	"github.com/aicr/verify-evidence/internal/pointercheck"
 	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/trust"
@@ -95,8 +96,8 @@ type Runner struct {
 	// settings is the tip of the default branch, where the policy and the
 	// pinned trusted root are read (loaded on first use).
 	settings *headTree
-	// pulls counts the artifacts pulled for pointer files in this run.
-	pulls int
+	// pointerPulls bounds the artifacts pulled for pointer files in this run.
+	pointerPulls *pointercheck.Budget
 }
 
 // headTree answers questions about the PR head from the changed-file list first

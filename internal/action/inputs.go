@@ -7,12 +7,12 @@ package action
 import (
 	"errors"
 	"fmt"
-	"net"
 	"path"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/aicr/verify-evidence/internal/pointercheck"
 	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
@@ -139,7 +139,7 @@ func ParseInputs(get InputGetter) (Inputs, error) {
 		return in, fmt.Errorf("input insecure-ignore-sct: %q, want true or false", v)
 	}
 	for _, h := range splitList(get("registry-plain-http")) {
-		if !loopbackRegistry(h) {
+		if !pointercheck.LoopbackRegistry(h) {
 			return in, fmt.Errorf("input registry-plain-http: %q is not a registry on loopback (127.0.0.1:PORT, [::1]:PORT or localhost:PORT): any other registry is reached over HTTPS only", h)
 		}
 		in.RegistryPlainHTTP = append(in.RegistryPlainHTTP, h)
@@ -175,21 +175,6 @@ func ParseInputs(get InputGetter) (Inputs, error) {
 // the inputs.
 func (in Inputs) Pins() policy.Pins {
 	return policy.Pins{Class: policy.ClassActionInputs, Issuers: in.Issuers, IdentityRegexps: in.IdentityRegexps, Require: in.Require}
-}
-
-// loopbackRegistry reports whether h is host:port of a registry on the
-// loopback interface (a test registry): plain HTTP anywhere else would carry
-// registry credentials in the clear.
-func loopbackRegistry(h string) bool {
-	host, port, err := net.SplitHostPort(h)
-	if err != nil || port == "" || strings.Trim(port, "0123456789") != "" {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // PlainHTTP reports whether the registry reg (host:port as a pointer names

@@ -3,7 +3,6 @@ package action
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"oras.land/oras-go/v2/registry/remote/auth"
 
@@ -12,9 +11,7 @@ import (
 	"github.com/aicr/verify-evidence/internal/github"
 	"github.com/aicr/verify-evidence/internal/oci"
 	"github.com/aicr/verify-evidence/internal/pointer"
-	"github.com/aicr/verify-evidence/internal/policy"
-	"github.com/aicr/verify-evidence/internal/schema"
-	"github.com/aicr/verify-evidence/internal/source"
+	"github.com/aicr/verify-evidence/internal/pointercheck"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
 
@@ -51,42 +48,17 @@ func (r *Runner) verifyPointer(ctx context.Context, head *headTree, plan *diff.P
 			return row
 		}
 	}
-	reg := pointerRegistry(b)
-	if reg != "" {
-		if r.pulls >= MaxPointerPulls {
-			row.Outcome, row.Verdict = comment.OutcomeUnreadable, verify.VerdictError
-			row.Detail = (&diff.TooLargeError{Detail: fmt.Sprintf("the PR needs more than %d artifacts pulled for its pointer files in one run; split the PR", MaxPointerPulls)}).Error()
-			return row
-		}
-		r.pulls++
+	if r.pointerPulls == nil {
+		r.pointerPulls = pointercheck.NewBudget(MaxPointerPulls, fmt.Sprintf("the PR needs more than %d artifacts pulled for its pointer files in one run; split the PR", MaxPointerPulls))
 	}
-	opts := source.RemoteOptions{PointerPath: plan.AICRPointerPath(it.PointerPath),
-		OCI: oci.Options{PlainHTTP: r.In.PlainHTTP(reg), Credential: r.registryCredential(), Timeout: PointerPullTimeout}}
-	src := source.PointerSource(it.PointerPath, b, opts)
-	defer src.Close()
-	row.Pointer = pointerInfo(src.Pointer())
-	if p := src.Pointer(); p != nil && p.Pending() {
-		// The rule of `verify` (pointer.File.Pending: nothing pushed, so
-		// nothing to decide on; exit 3) read for a PR: no evidence yet,
-		// like a recipe without a bundle. Its verdict stays "error" in the
-		// JSON row; the outcome counts it as missing.
-		row.Outcome, row.Verdict = comment.OutcomePending, verify.VerdictError
-		row.Detail = "an unsigned, pending pointer: it names no pushed bundle, so there is nothing to verify yet; push and sign the bundle (aicr evidence publish) and add its pointer"
+	out := pointercheck.Check(ctx, plan, v, it, b, r.pointerPulls, pointercheck.Registry{
+		PlainHTTP: r.In.PlainHTTP, Credential: r.registryCredential(), Timeout: PointerPullTimeout})
+	row.Outcome, row.Verdict, row.Detail, row.Pointer = out.Outcome, out.Verdict, out.Detail, out.Pointer
+	if out.Result == nil {
 		return row
 	}
-	res := source.Verify(ctx, v, src, verify.Options{})
-	row.Result, row.Verdict = res, res.Verdict
-	if res.Verdict == verify.VerdictError {
-		row.Detail = "could not decide (retrying may help): " + res.Summary
-	}
-	if res.Recipe != nil && res.Recipe.Name != "" {
-		if err := plan.CheckBundleRecipe(it, res.Recipe.Name); err != nil {
-			row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
-			row.Detail = err.Error()
-		}
-	} else if res.Verdict == verify.VerdictPassed {
-		row.Verdict, row.Detail = verify.VerdictInvalid, "the pointer's bundle names no recipe"
-	}
+	res := out.Result
+	row.Result = res
 	if prRecipe != nil && res.Verdict != verify.VerdictError {
 		m, err := r.crossCheck(ctx, plan, it, prRecipe, res.CanonicalRecipe)
 		if err != nil {
@@ -106,8 +78,8 @@ func (r *Runner) verifyPointer(ctx context.Context, head *headTree, plan *diff.P
 // Bounds of the pulls one run makes for pointer files: each pull reads at
 // most oci.DefaultMaxLayerBytes of layer.
 const (
-	MaxPointerPulls    = 50
-	PointerPullTimeout = 5 * time.Minute
+	MaxPointerPulls    = pointercheck.MaxPulls
+	PointerPullTimeout = pointercheck.PullTimeout
 )
 
 // registryCredential is oci.DefaultCredential (the docker config, then
@@ -122,35 +94,6 @@ func (r *Runner) registryCredential() auth.CredentialFunc {
 		}
 		return c, err
 	}
-}
-
-// pointerRegistry is the registry a pointer names ("" when it names none
-// or does not parse; PointerSource reports why).
-func pointerRegistry(b []byte) string {
-	p, err := pointer.Parse(b)
-	if err != nil || p.Pending() {
-		return ""
-	}
-	n, err := schema.ParseOCIName(p.Attestation().Bundle.OCI)
-	if err != nil {
-		return ""
-	}
-	return n.Registry
-}
-
-// pointerInfo is what the comment shows of a pointer's claims (nil when it
-// did not parse).
-func pointerInfo(p *pointer.File) *comment.PointerInfo {
-	if p == nil {
-		return nil
-	}
-	a := p.Attestation()
-	info := &comment.PointerInfo{OCI: a.Bundle.OCI, Digest: a.Bundle.Digest, Pending: p.Pending()}
-	if s := a.Signer; s != nil {
-		info.Identity, info.Issuer, info.RekorLogIndex = s.Identity, s.Issuer, s.RekorLogIndex
-		info.Source = policy.SourceSlug(s.Issuer, s.Identity)
-	}
-	return info
 }
 
 // removedPointerRow is the row of a pointer file the PR deletes or moves out

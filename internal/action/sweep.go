@@ -16,6 +16,7 @@ import (
 	"github.com/aicr/verify-evidence/internal/comment"
 	"github.com/aicr/verify-evidence/internal/diff"
 	"github.com/aicr/verify-evidence/internal/github"
+	"github.com/aicr/verify-evidence/internal/pointercheck"
 	"github.com/aicr/verify-evidence/internal/policy"
 	"github.com/aicr/verify-evidence/internal/statuspage"
 	"github.com/aicr/verify-evidence/internal/sweep"
@@ -142,8 +143,9 @@ func (r *Runner) sweepConfig(ctx context.Context, workspace string) (sweep.Confi
 	cfg := sweep.Config{
 		Root:            workspace,
 		Layout:          diff.Config{RecipeGlobs: r.In.RecipePaths, EvidenceDir: r.In.EvidenceDir, PolicyPath: r.In.Policy},
-		Verify:          verify.Config{MaxAge: r.In.MaxAge},
+		Verify:          verify.Config{MaxAge: r.In.MaxAge, IgnoreSCT: r.In.IgnoreSCT},
 		VerifierVersion: sweep.VerifierVersion(r.Version),
+		Registry:        pointercheck.Registry{PlainHTTP: r.In.PlainHTTP, Credential: r.registryCredential(), Timeout: PointerPullTimeout},
 	}
 	pol, err := policy.FromPins(r.In.Pins())
 	if err != nil {
@@ -163,7 +165,7 @@ func (r *Runner) sweepConfig(ctx context.Context, workspace string) (sweep.Confi
 	}
 	cfg.Verify.Policy = pol
 	cfg.Verify.RequireFullCoverage = pol.RequiresFullCoverage()
-	cfg.PolicyDigest = sweep.PolicyDigest(b, r.In.Pins())
+	cfg.PolicyDigest = sweep.PolicyDigest(b, sweep.WithIgnoreSCT(r.In.Pins(), r.In.IgnoreSCT))
 	if r.In.TrustedRoot != "" {
 		b, err := r.ReadFile(r.In.TrustedRoot, MaxTrustBytes)
 		if err != nil {

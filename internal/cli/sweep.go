@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/aicr/verify-evidence/internal/source"
 	"io"
 	"os"
 	"strings"
@@ -14,7 +13,9 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/aicr/verify-evidence/internal/diff"
+	"github.com/aicr/verify-evidence/internal/pointercheck"
 	"github.com/aicr/verify-evidence/internal/policy"
+	"github.com/aicr/verify-evidence/internal/source"
 	"github.com/aicr/verify-evidence/internal/statuspage"
 	"github.com/aicr/verify-evidence/internal/sweep"
 	"github.com/aicr/verify-evidence/internal/trust"
@@ -33,6 +34,10 @@ type sweepOptions struct {
 	jsonOut     string
 	markdownOut string
 	pageDir     string
+	// registryPlainHTTP and maxPointerPulls configure the pulls of the
+	// artifacts AICR pointer files pin.
+	registryPlainHTTP stringList
+	maxPointerPulls   int
 }
 
 func (o *sweepOptions) register(fs *flag.FlagSet) {
@@ -43,6 +48,8 @@ func (o *sweepOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.concurrency, "concurrency", sweep.DefaultConcurrency, "bundles verified at once")
 	fs.StringVar(&o.jsonOut, "json", "", "also write the JSON report to `FILE`")
 	fs.StringVar(&o.markdownOut, "markdown", "", "also write the Markdown report to `FILE`")
+	fs.Var(&o.registryPlainHTTP, "registry-plain-http", "`HOST:PORT` of a loopback registry that the artifacts of AICR pointer files are pulled from over plain HTTP (repeatable; any other registry is reached over HTTPS)")
+	fs.IntVar(&o.maxPointerPulls, "max-pointer-pulls", sweep.DefaultMaxPointerPulls, "most artifacts pulled for AICR pointer files in one sweep (a warm cache pulls none)")
 	fs.StringVar(&o.pageDir, "page", "", "write the status page (index.html, report.json, badges/) to `DIR`")
 }
 
@@ -79,6 +86,14 @@ func runSweep(ctx context.Context, args []string, stdio IO) int {
 	if o.concurrency < 1 || o.concurrency > 64 {
 		return usage(errors.New("--concurrency: want 1 to 64"))
 	}
+	for _, h := range o.registryPlainHTTP {
+		if !pointercheck.LoopbackRegistry(h) {
+			return usage(fmt.Errorf("--registry-plain-http: %q is not a registry on loopback (127.0.0.1:PORT, [::1]:PORT or localhost:PORT): any other registry is reached over HTTPS only", h))
+		}
+	}
+	if o.maxPointerPulls < 1 {
+		return usage(errors.New("--max-pointer-pulls: want at least 1"))
+	}
 	cfg, err := o.sweepConfig(ctx, checkoutDir, stdio)
 	if err != nil {
 		return usage(err)
@@ -114,15 +129,17 @@ func (o *sweepOptions) sweepConfig(ctx context.Context, checkoutDir string, stdi
 	cfg := sweep.Config{
 		Root:            checkoutDir,
 		Layout:          diff.Config{RecipeGlobs: o.recipePaths, EvidenceDir: o.evidenceDir},
-		Verify:          verify.Config{Policy: pol, MaxAge: o.maxAge.d, RequireFullCoverage: o.fullCoverage || pol.RequiresFullCoverage()},
+		Verify:          verify.Config{Policy: pol, MaxAge: o.maxAge.d, RequireFullCoverage: o.fullCoverage || pol.RequiresFullCoverage(), IgnoreSCT: o.ignoreSCT},
+		Registry:        pointercheck.Registry{PlainHTTP: pointercheck.PlainHTTPList(o.registryPlainHTTP)},
+		MaxPointerPulls: o.maxPointerPulls,
 		VerifierVersion: sweep.VerifierVersion(cmp.Or(stdio.Version, defaultVersion)),
 		Concurrency:     o.concurrency,
 		CacheDir:        o.cacheDir,
-		PolicyDigest: sweep.PolicyDigest(policyFile, struct {
+		PolicyDigest: sweep.PolicyDigest(policyFile, sweep.WithIgnoreSCT(struct {
 			Pins         policy.Pins
 			AllowAny     bool
 			FullCoverage bool
-		}{policy.Pins{Issuers: o.issuers, IdentityRegexps: o.identityRegexp, Require: o.require.requirements()}, o.allowAny, o.fullCoverage}),
+		}{policy.Pins{Issuers: o.issuers, IdentityRegexps: o.identityRegexp, Require: o.require.requirements()}, o.allowAny, o.fullCoverage}, o.ignoreSCT)),
 	}
 	var tr *root.TrustedRoot
 	if o.trustedRoot != "" {

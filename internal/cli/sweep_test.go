@@ -54,4 +54,18 @@ func TestSweepCommand(t *testing.T) {
 	if u := run(t, nil, "sweep", dir, "--recipe", "x.yaml"); u.code != cli.ExitUsage {
 		t.Errorf("--recipe: exit %d", u.code)
 	}
+	// The SCT opt-out is part of the policy digest: it verifies again.
+	sct := run(t, nil, append(args, "--insecure-ignore-sct")...)
+	if !strings.Contains(sct.stderr, "(2 verified, 0 from the cache)") {
+		t.Errorf("--insecure-ignore-sct: %s", sct.stderr)
+	}
+	// Plain HTTP only to a loopback registry, as the action's input.
+	for _, bad := range []string{"registry.example:5000", "10.0.0.1:5000", "127.0.0.1"} {
+		if u := run(t, nil, "sweep", dir, "--registry-plain-http", bad); u.code != cli.ExitUsage || !strings.Contains(u.stderr, "not a registry on loopback") {
+			t.Errorf("--registry-plain-http %s: exit %d: %s", bad, u.code, u.stderr)
+		}
+	}
+	if u := run(t, nil, "sweep", dir, "--max-pointer-pulls", "0"); u.code != cli.ExitUsage {
+		t.Errorf("--max-pointer-pulls 0: exit %d", u.code)
+	}
 }

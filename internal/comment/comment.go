@@ -152,17 +152,17 @@ func (r *Report) Tally() {
 		}
 		r.Verdict = r.Verdict.Worse(row.Verdict)
 	}
-	r.Corroboration = corroboration(r.Rows)
+	r.Corroboration = Corroborate(r.Rows)
 }
 
-// corroboration counts, per recipe, the independent signers of its pointer
+// Corroborate counts, per recipe, the independent signers of its pointer
 // rows that passed with a verified, trusted signature; recipes with two or
 // more are listed, sorted by name. Rows are one signer when they share an
 // owner (signerOwner: one GitHub account's repositories, workflows and refs
 // are one signer) or any evidence (the same pinned artifact, the same
 // manifest or CTRF digest: a second signature over one run's results is not
 // a second run); the count is the number of groups left.
-func corroboration(rows []Row) []Corroboration {
+func Corroborate(rows []Row) []Corroboration {
 	byRecipe := map[string][]Row{}
 	for _, row := range rows {
 		if corroborates(row) {

@@ -2,6 +2,8 @@ package diff
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
@@ -126,6 +128,48 @@ func parseDoc(p string, b []byte) *doc {
 			}
 		}
 		d.criteria = n
+	}
+	return d
+}
+
+// DocMemo is what a Lister may offer the planner: the kind and metadata.name
+// of files it read well in an earlier run, by MemoKey (their path and
+// bytes). The sweep keeps one in its cache, so that a warm sweep does not
+// parse and canonicalize every unchanged recipe again. Only files whose
+// planning needs nothing else are remembered: a resolved recipe (or any file
+// that is not an overlay or a mixin) that parses, whose slim form (doc.slim)
+// is its path, kind and name alone. It must only hold what RememberDoc gave
+// it: the planner believes it.
+type DocMemo interface {
+	RecalledDoc(key string) (kind, name string, ok bool)
+	RememberDoc(key, kind, name string)
+}
+
+// MemoKey is the key of the file at p with content b in a DocMemo.
+func MemoKey(p string, b []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d:%s\x00", len(p), p)
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// parseSlim is parseDoc then slim, answered by head's DocMemo when it has
+// one that knows the file.
+func parseSlim(head Lister, p string, b []byte) *doc {
+	m, ok := head.(DocMemo)
+	if !ok {
+		d := parseDoc(p, b)
+		d.slim()
+		return d
+	}
+	key := MemoKey(p, b)
+	if kind, name, ok := m.RecalledDoc(key); ok && kind != kindMetadata && kind != kindMixin {
+		return &doc{path: p, kind: kind, name: name}
+	}
+	d := parseDoc(p, b)
+	d.slim()
+	if d.err == nil && !d.lfs && d.kind != kindMetadata && d.kind != kindMixin {
+		m.RememberDoc(key, d.kind, d.name)
 	}
 	return d
 }
@@ -292,8 +336,7 @@ func (r *resolver) load(p string) (*doc, error) {
 	if err := r.budget.parse(p, b); err != nil {
 		return nil, err
 	}
-	d := parseDoc(p, b)
-	d.slim()
+	d := parseSlim(r.head, p, b)
 	if err := r.budget.keep(p, d.spec); err != nil {
 		return nil, err
 	}

@@ -173,23 +173,45 @@ func TestCheckBundleRecipePointer(t *testing.T) {
 
 // The sweep verifies bundles only: a recipe whose evidence is pointer files
 // is missing there, with the reason, never an item without a bundle.
+// The sweep verifies AICR pointer files: a recipe whose only evidence is
+// pointers has an item per pointer, never "missing".
 func TestSweepPlanPointerOnlyRecipe(t *testing.T) {
 	p, err := NewSweepPlan(t.Context(), newTree(map[string]string{ptrH1: ptrBody, ptrH2: ptrBody, bK: bundle}), Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var got []string
 	for _, it := range p.Items {
-		if it.PointerPath != "" || it.BundlePath == "" {
-			t.Errorf("item %+v", it)
+		if it.RecipeName == "h100-eks-training" {
+			if it.BundlePath != "" || it.RecipePath == "" {
+				t.Errorf("item %+v", it)
+			}
+			got = append(got, it.PointerPath)
 		}
 	}
-	var got []string
+	if len(got) != 2 || got[0] != ptrH1 || got[1] != ptrH2 {
+		t.Errorf("pointer items %q, want %q and %q", got, ptrH1, ptrH2)
+	}
 	for _, it := range p.Missing {
 		if it.RecipeName == "h100-eks-training" {
-			got = append(got, it.Reason)
+			t.Errorf("missing %+v", it)
 		}
 	}
-	if len(got) != 1 || got[0] != "no bundle: its evidence is AICR pointer files, which the sweep does not verify" {
-		t.Errorf("missing %q", got)
+}
+
+// A pointer file whose recipe is not in the tree is an orphan of the sweep.
+func TestSweepPlanOrphanPointer(t *testing.T) {
+	orphan := "recipes/evidence/no-such-recipe/0123456789abcdef0123456789abcdef/sha256-1111111111111111111111111111111111111111111111111111111111111111.yaml"
+	p, err := NewSweepPlan(t.Context(), newTree(map[string]string{orphan: ptrBody}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Orphans) != 1 || p.Orphans[0].PointerPath != orphan {
+		t.Errorf("orphans %+v, items %+v", p.Orphans, p.Items)
+	}
+	for _, it := range p.Items {
+		if it.PointerPath == orphan {
+			t.Errorf("orphan pointer planned as an item: %+v", it)
+		}
 	}
 }

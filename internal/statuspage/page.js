@@ -11,7 +11,7 @@
     if (cls) e.className = cls;
     return e;
   };
-  const word = (r) => (r.outcome === "missing" ? "no evidence" : r.verdict);
+  const word = (r) => (r.outcome === "missing" || r.outcome === "pending" ? "no evidence" : r.verdict);
   const daysLeft = (r) => (r.expiresAt ? Math.floor((Date.parse(r.expiresAt) - now) / day) : null);
   const countdown = (r) => {
     const d = daysLeft(r);
@@ -67,7 +67,7 @@
     const q = filter.value.toLowerCase();
     const v = verdictFilter.value;
     const rows = recipes.filter((r) => (!v || word(r) === v) &&
-      (!q || [r.name, r.recipePath, r.bundlePath, r.detail].some((s) => (s || "").toLowerCase().includes(q))));
+      (!q || [r.name, r.recipePath, r.bundlePath, r.pointerPath, r.detail].some((s) => (s || "").toLowerCase().includes(q))));
     const key = columns[sortCol].key;
     rows.sort((a, b) => { const x = key(a), y = key(b); return (x < y ? -1 : x > y ? 1 : 0) * sortDir || (a.name < b.name ? -1 : 1); });
     const body = document.querySelector("#recipes tbody");
@@ -96,6 +96,11 @@
     add("Recipe sha256", r.recipeDigest);
     add("Bundle", r.bundlePath);
     add("Bundle sha256", r.bundleDigest);
+    add("Pointer", r.pointerPath);
+    if (r.pointer) {
+      add("Pointer artifact", (r.pointer.oci || "") + " " + (r.pointer.digest || ""));
+      add("Pointer source", r.pointer.source);
+    }
     add("Attested", r.attestedAt);
     add("Expires", r.expiresAt ? countdown(r) : "");
     add("Independent signers", r.independentSigners);

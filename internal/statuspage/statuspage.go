@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aicr/verify-evidence/internal/comment"
 	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/sweep"
 	"github.com/aicr/verify-evidence/internal/verify"
@@ -92,7 +91,7 @@ type Badge struct {
 func BadgeOf(r *sweep.Recipe, rep *sweep.Report) Badge {
 	b := Badge{SchemaVersion: 1, Label: "evidence", Message: sweep.VerdictWord(r)}
 	switch {
-	case r.Outcome == comment.OutcomeMissing:
+	case r.Missing():
 		b.Color = "lightgrey"
 	case r.Verdict == verify.VerdictPassed && r.Expiring(rep.GeneratedAt):
 		b.Color, b.Message = "yellow", fmt.Sprintf("passed, expires in %d days", max(*r.DaysLeft, 0))

@@ -24,7 +24,13 @@ const MaxCacheEntryBytes = 4 << 20
 // verifier's version. Time is not in it: only freshness depends on time, and
 // it is recomputed from the cached result (verify.Refresh).
 type CacheKey struct {
-	BundleDigest    string `json:"bundleDigest"`
+	BundleDigest string `json:"bundleDigest"`
+	// PointerPath is set for a pointer file's verification: BundleDigest is
+	// then the sha256 of the pointer file, which pins the artifact by digest,
+	// and the path is checked against AICR's layout, as AICRPath (the path
+	// in AICR's layout the evidence folder maps it to).
+	PointerPath     string `json:"pointerPath,omitempty"`
+	AICRPath        string `json:"aicrPath,omitempty"`
 	TrustRootDigest string `json:"trustRootDigest"`
 	PolicyDigest    string `json:"policyDigest"`
 	VerifierVersion string `json:"verifierVersion"`

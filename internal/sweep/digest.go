@@ -49,6 +49,19 @@ func PolicyDigest(policyFile []byte, options any) string {
 	return fmt.Sprintf("sha256:%x", h.Sum(nil))
 }
 
+// WithIgnoreSCT adds the SCT opt-out (insecure-ignore-sct) to the options a
+// PolicyDigest covers; without the opt-out the options are unchanged, so the
+// digest of a sweep that does not use it is what it was.
+func WithIgnoreSCT(options any, ignoreSCT bool) any {
+	if !ignoreSCT {
+		return options
+	}
+	return struct {
+		Options   any
+		IgnoreSCT bool
+	}{options, true}
+}
+
 // VerifierVersion is the verifier version that keys the cache: release (""
 // for the main module's version as built) and the commit the binary was
 // built from, when the build recorded it. It is "" when neither is known (a

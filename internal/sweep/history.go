@@ -58,11 +58,11 @@ func track(rep, prev *Report) {
 	before := map[string]*Recipe{}
 	for i := range prev.Recipes {
 		r := &prev.Recipes[i]
-		before[r.Name+"\x00"+r.BundlePath] = r
+		before[historyKey(r)] = r
 	}
 	for i := range rep.Recipes {
 		r := &rep.Recipes[i]
-		p := before[r.Name+"\x00"+r.BundlePath]
+		p := before[historyKey(r)]
 		if p != nil && VerdictWord(p) == VerdictWord(r) {
 			r.VerdictSince, r.Change = p.VerdictSince, p.Change
 			if r.VerdictSince == nil {
@@ -75,6 +75,10 @@ func track(rep, prev *Report) {
 		r.VerdictSince, r.Change = &t, changeReason(rep, prev, r, p)
 	}
 }
+
+// historyKey is what names a row from one sweep to the next: its recipe and
+// its evidence (bundle or pointer file).
+func historyKey(r *Recipe) string { return r.Name + "\x00" + r.BundlePath + "\x00" + r.PointerPath }
 
 // changeReason says what changed between the previous sweep and this one
 // for a recipe whose verdict changed.

@@ -49,7 +49,7 @@ func issueBody(rep *Report, pageURL string, maxRows int) (string, bool) {
 	for i := range rep.Recipes {
 		r := &rep.Recipes[i]
 		switch {
-		case r.Outcome == comment.OutcomeMissing:
+		case r.Missing():
 			missing = append(missing, r)
 		case r.Verdict != verify.VerdictPassed:
 			bad = append(bad, r)

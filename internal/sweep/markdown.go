@@ -23,14 +23,14 @@ func WriteJSON(w io.Writer, rep *Report) error {
 
 // VerdictWord is the word a report shows for a recipe's state.
 func VerdictWord(r *Recipe) string {
-	if r.Outcome == comment.OutcomeMissing {
+	if r.Missing() {
 		return "no evidence"
 	}
 	return string(r.Verdict)
 }
 
 func verdictIcon(r *Recipe) string {
-	if r.Outcome == comment.OutcomeMissing {
+	if r.Missing() {
 		return "⚪"
 	}
 	switch r.Verdict {
@@ -80,6 +80,16 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			fmt.Fprintf(&b, "- bundle %s", comment.Code(r.BundlePath))
 			if r.BundleDigest != "" {
 				fmt.Fprintf(&b, " (%s)", comment.Code(shortDigest(r.BundleDigest)))
+			}
+			if r.Cached {
+				b.WriteString(", verification cached: only freshness recomputed")
+			}
+			b.WriteString("\n")
+		}
+		if r.PointerPath != "" {
+			fmt.Fprintf(&b, "- AICR pointer %s", comment.Code(r.PointerPath))
+			if p := r.Pointer; p != nil {
+				fmt.Fprintf(&b, ": artifact %s (%s), source %s", comment.Code(p.OCI), comment.Code(shortDigest(p.Digest)), comment.Code(p.Source))
 			}
 			if r.Cached {
 				b.WriteString(", verification cached: only freshness recomputed")

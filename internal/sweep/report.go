@@ -54,10 +54,17 @@ type Cache struct {
 
 // Recipe is one recipe (or orphan bundle) of the sweep.
 type Recipe struct {
-	Name       string          `json:"name"`
-	RecipePath string          `json:"recipePath,omitempty"`
-	BundlePath string          `json:"bundlePath,omitempty"`
-	Outcome    comment.Outcome `json:"outcome"`
+	Name       string `json:"name"`
+	RecipePath string `json:"recipePath,omitempty"`
+	BundlePath string `json:"bundlePath,omitempty"`
+	// PointerPath is the AICR pointer file of a pointer row (one row per
+	// pointer; BundlePath is then empty) and Pointer what it claims: the
+	// pinned artifact, the signer and its source slug.
+	PointerPath string               `json:"pointerPath,omitempty"`
+	Pointer     *comment.PointerInfo `json:"pointer,omitempty"`
+	// result is a pointer row's verification, for corroboration.
+	result  *verify.Result
+	Outcome comment.Outcome `json:"outcome"`
 	// Verdict is set for every outcome but missing.
 	Verdict verify.Verdict `json:"verdict,omitempty"`
 	// Detail is the one-line reason for the verdict.
@@ -111,11 +118,17 @@ func (r *Recipe) Expiring(now time.Time) bool {
 	return r.Verdict == verify.VerdictPassed && r.ExpiresAt != nil && r.ExpiresAt.Sub(now) <= ExpiringWithin
 }
 
+// Missing reports whether the row is no evidence: a recipe without any, or
+// an unsigned, pending AICR pointer (it names nothing to verify yet).
+func (r *Recipe) Missing() bool {
+	return r.Outcome == comment.OutcomeMissing || r.Outcome == comment.OutcomePending
+}
+
 func (rep *Report) tally() {
 	c := Counts{Recipes: len(rep.Recipes)}
 	for i := range rep.Recipes {
 		r := &rep.Recipes[i]
-		if r.Outcome == comment.OutcomeMissing {
+		if r.Missing() {
 			c.Missing++
 			continue
 		}

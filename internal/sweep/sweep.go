@@ -26,6 +26,7 @@ import (
 
 	"github.com/aicr/verify-evidence/internal/comment"
 	"github.com/aicr/verify-evidence/internal/diff"
+	"github.com/aicr/verify-evidence/internal/pointercheck"
 	"github.com/aicr/verify-evidence/internal/schema"
 	"github.com/aicr/verify-evidence/internal/verify"
 )
@@ -52,6 +53,12 @@ type Config struct {
 	CacheDir string
 	// Now is the time the sweep judges freshness at (zero: time.Now).
 	Now time.Time
+	// Registry configures the pulls of the artifacts AICR pointer files pin
+	// (plain-HTTP loopback registries, credentials, the timeout of one pull).
+	Registry pointercheck.Registry
+	// MaxPointerPulls bounds the artifacts one sweep pulls for pointer
+	// files (0: DefaultMaxPointerPulls); a pointer beyond it is an error.
+	MaxPointerPulls int
 	// Previous is the last sweep's report (nil: none): each recipe's
 	// VerdictSince and Change are tracked from it.
 	Previous *Report
@@ -84,11 +91,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// keyed by content, so every bundle is read whatever the cache holds.
 	bundleCache := &cache{dir: cacheDir(cfg)}
 	pre := prehash(ctx, co, cfg.Layout, n, bundleCache)
-	plan, err := diff.NewSweepPlan(ctx, co, cfg.Layout)
+	memo := readDocMemo(bundleCache, cfg.VerifierVersion)
+	plan, err := diff.NewSweepPlan(ctx, memoCheckout{co, memo}, cfg.Layout)
 	if err != nil {
 		pre.stop()
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	memo.save(bundleCache)
 	orphans := &orphanReader{co: co}
 	orphans.resolve(ctx, plan)
 	rep := &Report{
@@ -99,6 +108,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	s := &sweeper{cfg: cfg, v: v, now: now, maxAge: vcfg.MaxAge, co: co, plan: plan, cache: bundleCache,
 		cacheable: vcfg.TrustError == nil}
 	s.pre = pre
+	maxPulls := cfg.MaxPointerPulls
+	if maxPulls <= 0 {
+		maxPulls = DefaultMaxPointerPulls
+	}
+	s.pulls = pointercheck.NewBudget(maxPulls, fmt.Sprintf("the sweep needs more than %d artifacts pulled for pointer files in one run (max-pointer-pulls); the cache keeps what was verified, so the next run pulls fewer", maxPulls))
 	defer pre.stop()
 	rows := make([]Recipe, len(plan.Items))
 	// Verification runs n at a time; the cross-check with the recipe reuses
@@ -115,6 +129,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}()
 	}
 	wg.Wait()
+	corroborate(rows)
 	rep.Recipes = append(rep.Recipes, rows...)
 	for _, it := range plan.Missing {
 		if orphans.resolved[it.RecipeName] {
@@ -129,10 +144,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			detail = it.Reason
 		}
 		name := it.RecipeName
-		if name == "" {
+		if name == "" && it.BundlePath != "" {
 			name = path.Base(path.Dir(it.BundlePath))
 		}
-		rep.Recipes = append(rep.Recipes, Recipe{Name: name, BundlePath: it.BundlePath, Outcome: comment.OutcomeOrphan, Verdict: verify.VerdictInvalid, Detail: detail})
+		if name == "" && it.PointerPath != "" {
+			name = it.PointerPath
+		}
+		rep.Recipes = append(rep.Recipes, Recipe{Name: name, BundlePath: it.BundlePath, PointerPath: it.PointerPath, Outcome: comment.OutcomeOrphan, Verdict: verify.VerdictInvalid, Detail: detail})
 	}
 	for _, p := range plan.LFSPointers {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%s is a Git LFS pointer: the bundle itself is not in the checkout", p))
@@ -142,7 +160,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if rep.Recipes[i].Name != rep.Recipes[j].Name {
 			return rep.Recipes[i].Name < rep.Recipes[j].Name
 		}
-		return rep.Recipes[i].BundlePath < rep.Recipes[j].BundlePath
+		if rep.Recipes[i].BundlePath != rep.Recipes[j].BundlePath {
+			return rep.Recipes[i].BundlePath < rep.Recipes[j].BundlePath
+		}
+		return rep.Recipes[i].PointerPath < rep.Recipes[j].PointerPath
 	})
 	rep.Cache = Cache{Hits: s.hits, Misses: s.misses}
 	track(rep, cfg.Previous)
@@ -161,6 +182,8 @@ type sweeper struct {
 	cacheable bool
 
 	pre *prehasher
+	// pulls bounds the artifacts pulled for pointer files.
+	pulls *pointercheck.Budget
 
 	mu           sync.Mutex
 	hits, misses int
@@ -170,6 +193,9 @@ type sweeper struct {
 // with the rules of the PR check: the bundle must name the item's recipe and
 // lie in its folder, and its recipe must be the checkout's.
 func (s *sweeper) item(ctx context.Context, it diff.Item, planMu *sync.Mutex) Recipe {
+	if it.PointerPath != "" {
+		return s.pointerItem(ctx, it, planMu)
+	}
 	row := Recipe{Name: it.RecipeName, RecipePath: it.RecipePath, BundlePath: it.BundlePath, Outcome: comment.OutcomeVerified}
 	var recipeBytes []byte
 	if it.RecipePath != "" {
@@ -210,20 +236,7 @@ func (s *sweeper) item(ctx context.Context, it diff.Item, planMu *sync.Mutex) Re
 		row.Verdict, row.Detail = verify.VerdictInvalid, "the bundle names no recipe"
 	}
 	if recipeBytes != nil {
-		m, err := s.crossCheck(ctx, it, recipeBytes, row.RecipeDigest, v, planMu)
-		if err != nil {
-			row.Match = &comment.RecipeMatch{Kind: "error", Summary: err.Error()}
-			row.Verdict = row.Verdict.Worse(verify.VerdictError)
-			row.Detail = fmt.Sprintf("could not decide the recipe ↔ bundle check (retrying may help): %v", err)
-		} else {
-			row.Match = m
-			if !m.Match {
-				if row.Verdict.Worse(verify.VerdictInvalid) != row.Verdict {
-					row.Detail = "the bundle's recipe is not the checkout's recipe: " + m.Summary
-				}
-				row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
-			}
-		}
+		s.applyCrossCheck(ctx, it, recipeBytes, v, planMu, &row)
 	}
 	if v.entry != nil && v.dirty {
 		_ = s.cache.put(v.entry) // a cache that cannot be written costs time, never a verdict
@@ -404,6 +417,25 @@ func cachedRecipe(e *cacheEntry) (*schema.CanonicalRecipe, error) {
 		return nil, errors.New("cache entry: recipe does not match its result")
 	}
 	return c, nil
+}
+
+// applyCrossCheck cross-checks the checkout's recipe with the evidence's and
+// records the outcome in the row.
+func (s *sweeper) applyCrossCheck(ctx context.Context, it diff.Item, recipe []byte, v *verification, planMu *sync.Mutex, row *Recipe) {
+	m, err := s.crossCheck(ctx, it, recipe, row.RecipeDigest, v, planMu)
+	if err != nil {
+		row.Match = &comment.RecipeMatch{Kind: "error", Summary: err.Error()}
+		row.Verdict = row.Verdict.Worse(verify.VerdictError)
+		row.Detail = fmt.Sprintf("could not decide the recipe ↔ bundle check (retrying may help): %v", err)
+		return
+	}
+	row.Match = m
+	if !m.Match {
+		if row.Verdict.Worse(verify.VerdictInvalid) != row.Verdict {
+			row.Detail = "the bundle's recipe is not the checkout's recipe: " + m.Summary
+		}
+		row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
+	}
 }
 
 // crossCheck compares the checkout's recipe with the bundle's, as the PR

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -220,6 +221,7 @@ func TestSweepCacheEntryRecipe(t *testing.T) {
 	cfg.CacheDir = t.TempDir()
 	run(t, cfg)
 	entries, _ := os.ReadDir(cfg.CacheDir)
+	entries = slices.DeleteFunc(entries, func(e os.DirEntry) bool { return e.Name() == "recipes.json" }) // the planner's memo
 	if len(entries) != 2 {
 		t.Fatalf("%d cache entries", len(entries))
 	}
@@ -358,4 +360,50 @@ func TestSweepGitIndex(t *testing.T) {
 	if r := byName(t, third, b); r.BundleDigest != digest[a] {
 		t.Errorf("%s untouched: digest %s, want the (swapped) record", b, r.BundleDigest)
 	}
+}
+
+// The cache keeps the planner's memo of the recipes it read well
+// (recipes.json): a warm sweep reports the same without parsing them again,
+// and a recipe edited since is read again (the memo is by content), here
+// into one with a duplicate key, which no memo may hide.
+func TestSweepDocMemo(t *testing.T) {
+	dir := sweeptest.Checkout(t, false)
+	cfg := sweeptest.Config(t, dir)
+	cfg.CacheDir = t.TempDir()
+	first := run(t, cfg)
+	memo, err := os.ReadFile(filepath.Join(cfg.CacheDir, "recipes.json"))
+	if err != nil || !bytes.Contains(memo, []byte(`"verifierVersion":"test"`)) || bytes.Count(memo, []byte(`"kind":"RecipeResult"`)) != 3 {
+		t.Fatalf("memo (%v): %s", err, memo)
+	}
+	var a, b bytes.Buffer
+	_ = sweep.WriteJSON(&a, first)
+	second := run(t, cfg)
+	for i := range second.Recipes {
+		second.Recipes[i].Cached = false
+	}
+	second.Cache = first.Cache
+	_ = sweep.WriteJSON(&b, second)
+	if a.String() != b.String() {
+		t.Errorf("warm sweep with the memo differs:\n%s\n%s", a.String(), b.String())
+	}
+	p := filepath.Join(dir, "recipes", sweeptest.Examples[0]+".yaml")
+	recipe, _ := os.ReadFile(p)
+	if err := os.WriteFile(p, append([]byte("kind: RecipeResult\n"), recipe...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, cfg)
+	for _, r := range rep.Recipes {
+		if r.Name == sweeptest.Examples[0] && r.Verdict == verify.VerdictPassed {
+			t.Errorf("a recipe with a duplicate key passed: %+v", r)
+		}
+	}
+	if !strings.Contains(fmtReport(rep), "duplicate key") {
+		t.Errorf("the duplicate key is not reported: %s", fmtReport(rep))
+	}
+}
+
+func fmtReport(rep *sweep.Report) string {
+	var b bytes.Buffer
+	_ = sweep.WriteJSON(&b, rep)
+	return b.String()
 }
