@@ -127,13 +127,18 @@ const MinNodeName = 3
 // as a whole token, case-insensitively: not glued to a letter or digit on
 // either side ('-', '.', '_' and other punctuation separate), so
 // "H100-on-dgx-prod-07" loses the node "dgx-prod-07". Names shorter than
-// MinNodeName are ignored. Matching is by set look-up, not one expression,
-// so a cluster of any size costs the same per byte scrubbed.
+// MinNodeName, and names that are IP addresses (rule ip), are ignored.
+// Matching is by set look-up, not one expression, so a cluster of any size
+// costs the same per byte scrubbed.
 func WithNodeNames(names ...string) Option {
 	return func(sc *Scrubber) {
 		set := map[string]bool{}
 		maxLen := 0
 		add := func(n string) {
+			// An address is the IP rule's (scrub:ip).
+			if _, err := netip.ParseAddr(n); err == nil {
+				return
+			}
 			if len(n) >= MinNodeName {
 				set[n] = true
 				maxLen = max(maxLen, len(n))
