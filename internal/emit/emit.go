@@ -264,7 +264,6 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err != nil {
 		return err
 	}
-	p.Step("recipe name %s (from %s)", name, rule)
 	if o.Push != "" {
 		if err := checkAICRIdentity(canon, name, p); err != nil {
 			return err
@@ -307,6 +306,9 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err := checkPublicName(name, public); err != nil {
 		return err
 	}
+	// Shown once the name is known to hold no node name (progress may land
+	// in a public log).
+	p.Step("recipe name %s (from %s)", name, rule)
 	if rules := recipeScrubRules(canon.Root, public); len(rules) > 0 {
 		p.Warn("recipe.yaml is published verbatim (it is the signed subject) and is not redacted; the scrubber would change values in it (rules %s): remove private data from the recipe before publishing", strings.Join(rules, ", "))
 	}
