@@ -306,6 +306,9 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err := checkPublicName(name, public); err != nil {
 		return err
 	}
+	if rules := pushScrubRules(o.Push, public); len(rules) > 0 {
+		p.Warn("--push: the registry and repository are published in the pointer, the signed subject and the bundle, and the scrubber would change them (rules %s): a private registry's name goes into a public PR; push to a public registry", strings.Join(rules, ", "))
+	}
 	// Shown once the name is known to hold no node name (progress may land
 	// in a public log).
 	p.Step("recipe name %s (from %s)", name, rule)
@@ -423,6 +426,19 @@ func checkPublicName(name string, opts []scrub.Option) error {
 		return fmt.Errorf("recipe name holds what looks like private data (%s): it is published as the subject name and cannot be redacted; set --recipe-name to another name", strings.Join(sc.Applied(), ", "))
 	}
 	return nil
+}
+
+// pushScrubRules returns the ids of the scrubber's rules that would change
+// the --push reference (registry and repository), sorted; nil without
+// --push or for a loopback registry (a local test registry).
+func pushScrubRules(push string, opts []scrub.Option) []string {
+	repo, err := oci.ParseRepository(push)
+	if push == "" || err != nil || oci.LoopbackRegistry(repo.Registry) {
+		return nil
+	}
+	sc := scrub.New(opts...)
+	sc.String(strings.TrimPrefix(push, oci.Scheme))
+	return sc.Applied()
 }
 
 // scrubOptions configures the one scrubber of everything emit publishes:

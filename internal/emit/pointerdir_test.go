@@ -95,3 +95,17 @@ func TestRecipeNameNamesNode(t *testing.T) {
 	}
 	assertNothingWritten(t, out)
 }
+
+// TestPushPrivateRegistryWarns: a --push registry the scrubber would
+// change (a host under a private-use name) is published in the pointer and
+// the signed subject: emit warns, naming the rule, not the host.
+func TestPushPrivateRegistryWarns(t *testing.T) {
+	in := copyInputs(t, h100Example)
+	res := runEmit(t, append(in.args(outPath(t)), "--push", "oci://registry.lab.corp/evidence", "--pointer-dir", t.TempDir(), "--quiet"), emit.Env{})
+	if !strings.Contains(res.stderr, "--push: the registry and repository are published") || !strings.Contains(res.stderr, "scrub:host") {
+		t.Errorf("no warning for a private registry (err %v); stderr:\n%s", res.err, res.stderr)
+	}
+	if strings.Contains(res.stderr, "registry.lab.corp") {
+		t.Errorf("LEAK the warning echoes the registry:\n%s", res.stderr)
+	}
+}
