@@ -151,7 +151,11 @@ func Redact(s *fingerprint.Snapshot, policy string, opts ...scrub.Option) (*fing
 					continue
 				}
 				if str, ok := v.(string); ok {
-					v = sc.String(str)
+					if label, list := summaryLists[k]; list && id == "NodeTopology.summary" {
+						v = minimalList(label, str, names, sc)
+					} else {
+						v = sc.String(str)
+					}
 				}
 				data[k] = v
 			}
@@ -208,13 +212,52 @@ var gpuTaintValues = map[string]bool{"": true, "present": true, "true": true}
 // region), and the zone and instance type, which the summary publishes
 // too. The product as GPU feature discovery writes it
 // ("NVIDIA-H100-80GB-HBM3"), regions and zones as clouds name them
-// ("us-west-2", "eastus2", "us-west-2a", "eastus-1"), instance types
+// ("us-west-2", "eastus2", "us-west-2a", "eastus-1", "US-ASHBURN-AD-1"),
+// instance types
 // ("p5.48xlarge", "Standard_ND96asr_v4").
 var publishedLabels = map[string]*regexp.Regexp{
 	labelGPUProduct:   regexp.MustCompile(`^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$`),
-	labelRegion:       regexp.MustCompile(`^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$`),
-	labelZone:         regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`),
+	labelRegion:       regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$`),
+	labelZone:         regexp.MustCompile(`^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`),
 	labelInstanceType: regexp.MustCompile(`^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$`),
+}
+
+// summaryLists are the NodeTopology.summary readings that list label
+// values (comma-joined), with the label whose values they are: each item
+// is published by the same rule as the label's own entries (publishable).
+var summaryLists = map[string]string{
+	"gpu-products":   labelGPUProduct,
+	"regions":        labelRegion,
+	"zones":          labelZone,
+	"instance-types": labelInstanceType,
+}
+
+// moreItemRE is the item Collect ends a truncated list with.
+var moreItemRE = regexp.MustCompile(`^\(\+\d+ (?:or )?more\)$`)
+
+// minimalList returns a summary list with every item that is not
+// publishable as the label's value replaced by ValuePlaceholder(n), n
+// counting the distinct items replaced; blank items and a trailing
+// "(+N more)" or "(+N or more)" are kept.
+func minimalList(label, list string, names []string, sc *scrub.Scrubber) string {
+	items := strings.Split(list, ",")
+	seen := map[string]string{}
+	for i, item := range items {
+		item = strings.TrimSpace(item)
+		switch {
+		case item == "", i == len(items)-1 && moreItemRE.MatchString(item), publishable(label, item, names, sc):
+		default:
+			p, ok := seen[item]
+			if !ok {
+				p = ValuePlaceholder(len(seen) + 1)
+				seen[item] = p
+				sc.Record(RuleTopologyValues)
+			}
+			item = p
+		}
+		items[i] = item
+	}
+	return strings.Join(items, ",")
 }
 
 // maxValueLen is the longest label value published as written (a

@@ -72,3 +72,28 @@ func TestRedactTopologyValuePrivateDomain(t *testing.T) {
 		t.Errorf("region not replaced by its placeholder:\n%s", y)
 	}
 }
+
+// TestRedactSummaryLists: the summary's value lists follow the labels'
+// rule item by item: a zone named after a rack with a node's name and an
+// instance type of free text become placeholders, cloud names and a
+// trailing "(+N more)" stay.
+func TestRedactSummaryLists(t *testing.T) {
+	s := topo(nil, map[string]any{"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3|dgx-prod-07"})
+	sum := s.Measurements[0].Subtypes[0].Data
+	sum["zones"] = "us-west-2a,rack-dgx-prod-07,us-west-2b,(+2 more)"
+	sum["instance-types"] = "p5.48xlarge,Bob's box"
+	sum["regions"] = "us-west-2"
+	got, _, err := Redact(s, PolicyMinimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"node-count":     4,
+		"zones":          "us-west-2a," + ValuePlaceholder(1) + ",us-west-2b,(+2 more)",
+		"instance-types": "p5.48xlarge," + ValuePlaceholder(1),
+		"regions":        "us-west-2",
+	}
+	if d := attackTopo(got, "summary"); !reflect.DeepEqual(d, want) {
+		t.Errorf("summary = %v\nwant %v", d, want)
+	}
+}
