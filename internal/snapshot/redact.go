@@ -86,14 +86,17 @@ func minimalAllowlist() map[string]allowRule {
 // compute-capability, architecture, mig-mode, nvlink-active) and
 // NodeTopology.summary (node-count, gpu-node-count, gpu-count, gpu-products,
 // regions, zones, instance-types, architectures, cuda-driver), of the
-// NodeTopology label and taint subtypes (AICR's encoding) the entries of
+// NodeTopology label and taint subtypes (AICR's encoding) the own entries of
 // TopologyLabels and of the taint nvidia.com/gpu with node names replaced by
-// ordinals (minimalMembership), and drops every other measurement, subtype
-// and key, whatever its spelling (serials, UUIDs, hosts, ARNs, bus ids).
-// String values kept are scrubbed (package scrub). It always reports
+// ordinals and values published only by allow-list (minimalMembership; the
+// summary's value lists likewise, minimalList), and drops every other
+// measurement, subtype and key, whatever its spelling (serials, UUIDs,
+// hosts, ARNs, bus ids). String values kept are scrubbed (package scrub,
+// with opts and the snapshot's NodeNames). It always reports
 // RuleAllowlist, RuleNodesDrop when NodeTopology.nodes was present,
-// RuleNodeOrdinals when a node list became ordinals, and the scrubber's
-// rules that replaced something. A subtype left
+// RuleNodeOrdinals when a node list became ordinals, RuleTopologyValues
+// when a value became a placeholder, and the scrubber's rules that
+// replaced something. A subtype left
 // empty, and a measurement left with no subtype, is dropped too.
 //
 // The fingerprint reads only allow-listed readings, so
