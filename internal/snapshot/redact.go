@@ -119,8 +119,9 @@ func Redact(s *fingerprint.Snapshot, policy string, opts ...scrub.Option) (*fing
 		return nil, nil, fmt.Errorf("snapshot: redact: unknown policy %q (want %q or %q)", policy, PolicyMinimal, PolicyFull)
 	}
 	allow := minimalAllowlist()
-	names := NodeNames(s)
-	sc := scrub.New(append(append([]scrub.Option(nil), opts...), scrub.WithNodeNames(names...))...)
+	nodes := NodeNames(s)
+	sc := scrub.New(append(append([]scrub.Option(nil), opts...), scrub.WithNodeNames(nodes...))...)
+	names := newNameSet(nodes)
 	sc.Record(RuleAllowlist)
 	out := &fingerprint.Snapshot{Measurements: []fingerprint.Measurement{}}
 	for _, m := range s.Measurements {
@@ -242,7 +243,7 @@ var moreItemRE = regexp.MustCompile(`^\(\+\d+ (?:or )?more\)$`)
 // publishable as the label's value replaced by ValuePlaceholder(n), n
 // counting the distinct items replaced; blank items and a trailing
 // "(+N more)" or "(+N or more)" are kept.
-func minimalList(label, list string, names []string, sc *scrub.Scrubber) string {
+func minimalList(label, list string, names nameSet, sc *scrub.Scrubber) string {
 	items := strings.Split(list, ",")
 	seen := map[string]string{}
 	for i, item := range items {
@@ -294,7 +295,7 @@ func ValuePlaceholder(n int) string { return "[redacted:value-" + strconv.Itoa(n
 // names were: AICR's rules recount gpuNodeCount from them. An entry that is
 // not a string with a '|' is dropped; two entries that would be written
 // under one key are refused.
-func minimalMembership(data map[string]any, rule membership, names []string, sc *scrub.Scrubber) (map[string]any, error) {
+func minimalMembership(data map[string]any, rule membership, names nameSet, sc *scrub.Scrubber) (map[string]any, error) {
 	keys := make([]string, 0, len(data))
 	for k := range data {
 		keys = append(keys, k)
@@ -389,18 +390,48 @@ func membershipKey(k, text string, rule membership) (b, suffix string) {
 	return "", ""
 }
 
+// nameSet holds the node names (of at least scrub.MinNodeName characters),
+// lower case, for the substring test of publishable.
+type nameSet struct {
+	names  map[string]bool
+	maxLen int
+}
+
+func newNameSet(names []string) nameSet {
+	ns := nameSet{names: map[string]bool{}}
+	for _, n := range names {
+		if n = strings.ToLower(n); len(n) >= scrub.MinNodeName {
+			ns.names[n] = true
+			ns.maxLen = max(ns.maxLen, len(n))
+		}
+	}
+	return ns
+}
+
+// within says whether v (at most maxValueLen long) holds a node name as a
+// substring, any case: every substring is looked up, so the cost does not
+// grow with the number of nodes.
+func (ns nameSet) within(v string) bool {
+	v = strings.ToLower(v)
+	for i := range len(v) {
+		for j := i + scrub.MinNodeName; j <= min(len(v), i+ns.maxLen); j++ {
+			if ns.names[v[i:j]] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // publishable says whether a label value may be published as written (see
 // minimalMembership).
-func publishable(label, v string, names []string, sc *scrub.Scrubber) bool {
+func publishable(label, v string, names nameSet, sc *scrub.Scrubber) bool {
 	shape, needed := publishedLabels[label]
 	if !needed || len(v) > maxValueLen || !shape.MatchString(v) {
 		return false
 	}
-	lower := strings.ToLower(v)
-	for _, n := range names {
-		if len(n) >= scrub.MinNodeName && strings.Contains(lower, strings.ToLower(n)) {
-			return false
-		}
+	if names.within(v) {
+		return false
 	}
 	return sc.String(v) == v
 }
