@@ -50,7 +50,7 @@ func clusterDomains(o *Options, raw *fingerprint.Snapshot) []string {
 			add(host)
 		}
 	}
-	for _, name := range nodeNames(raw) {
+	for _, name := range snapshot.NodeNames(raw) {
 		add(name)
 	}
 	out := make([]string, 0, len(set))
@@ -58,54 +58,5 @@ func clusterDomains(o *Options, raw *fingerprint.Snapshot) []string {
 		out = append(out, d)
 	}
 	sort.Strings(out)
-	return out
-}
-
-// nodeNames returns the node names of a raw snapshot, once each: the keys
-// of NodeTopology.nodes ("<node name>.<field>") and the node lists of the
-// NodeTopology label and taint subtypes in AICR's encoding ("…|<node>,<node>",
-// possibly ending " (+N more)").
-func nodeNames(s *fingerprint.Snapshot) []string {
-	if s == nil {
-		return nil
-	}
-	seen := map[string]bool{}
-	var out []string
-	add := func(n string) {
-		if n = strings.TrimSpace(n); n != "" && !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	for _, m := range s.Measurements {
-		if m.Type != "NodeTopology" {
-			continue
-		}
-		for _, st := range m.Subtypes {
-			switch st.Subtype {
-			case "nodes":
-				for k := range st.Data {
-					if i := strings.LastIndexByte(k, '.'); i > 0 {
-						add(k[:i])
-					}
-				}
-			case "label", "taint":
-				for _, v := range st.Data {
-					str, _ := v.(string)
-					i := strings.LastIndexByte(str, '|')
-					if i < 0 {
-						continue
-					}
-					list := str[i+1:]
-					if j := strings.Index(list, " (+"); j >= 0 {
-						list = list[:j]
-					}
-					for _, n := range strings.Split(list, ",") {
-						add(n)
-					}
-				}
-			}
-		}
-	}
 	return out
 }

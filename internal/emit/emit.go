@@ -258,18 +258,16 @@ func Run(ctx context.Context, o *Options, env Env) error {
 	if err != nil {
 		return fmt.Errorf("--recipe %s: %w", o.Recipe, err)
 	}
-	name, rule, err := recipeName(o, canon)
+	// What the cluster tells (its domains, its node names) is known once it
+	// is read; --private-domain is known now: the name is checked with both.
+	name, rule, err := recipeName(o, canon, scrubOptions(o, nil))
 	if err != nil {
 		return err
 	}
-	p.Step("recipe name %s (from %s)", name, rule)
 	if o.Push != "" {
 		if err := checkAICRIdentity(canon, name, p); err != nil {
 			return err
 		}
-	}
-	if rules := recipeScrubRules(canon.Root); len(rules) > 0 {
-		p.Warn("recipe.yaml is published verbatim (it is the signed subject) and is not redacted; the scrubber would change values in it (rules %s): remove private data from the recipe before publishing", strings.Join(rules, ", "))
 	}
 	declared, err := schema.DeclaredPhases(canon.Root)
 	if err != nil {
@@ -303,10 +301,24 @@ func Run(ctx context.Context, o *Options, env Env) error {
 			return err
 		}
 	}
+	// One scrubber configuration for everything published.
+	public := scrubOptions(o, raw)
+	if err := checkPublicName(name, public); err != nil {
+		return err
+	}
+	if rules := pushScrubRules(o.Push, public); len(rules) > 0 {
+		p.Warn("--push: the registry and repository are published in the pointer, the signed subject and the bundle, and the scrubber would change them (rules %s): a private registry's name goes into a public PR; push to a public registry", strings.Join(rules, ", "))
+	}
+	// Shown once the name is known to hold no node name (progress may land
+	// in a public log).
+	p.Step("recipe name %s (from %s)", name, rule)
+	if rules := recipeScrubRules(canon.Root, public); len(rules) > 0 {
+		p.Warn("recipe.yaml is published verbatim (it is the signed subject) and is not redacted; the scrubber would change values in it (rules %s): remove private data from the recipe before publishing", strings.Join(rules, ", "))
+	}
 	shipped, applied := raw, []string(nil)
 	var scrubOpts []scrub.Option
 	if o.Redact == "minimal" {
-		scrubOpts = append(scrubOpts, scrub.WithPrivateDomains(clusterDomains(o, raw)...))
+		scrubOpts = public
 		if shipped, applied, err = snapshot.Redact(raw, "minimal", scrubOpts...); err != nil {
 			return fmt.Errorf("snapshot redaction: %w", err)
 		}
@@ -384,7 +396,7 @@ func Run(ctx context.Context, o *Options, env Env) error {
 // recipeName is --recipe-name, else the recipe's metadata.name, else AICR's
 // name for the recipe (schema.AICRRecipeName: its criteria and selected
 // profile), and the rule that named it, for progress.
-func recipeName(o *Options, canon *schema.CanonicalRecipe) (name, rule string, err error) {
+func recipeName(o *Options, canon *schema.CanonicalRecipe, opts []scrub.Option) (name, rule string, err error) {
 	name, rule = o.RecipeName, "--recipe-name"
 	if name == "" {
 		name, rule = canon.Header().Name, "the recipe's metadata.name"
@@ -395,24 +407,55 @@ func recipeName(o *Options, canon *schema.CanonicalRecipe) (name, rule string, e
 		}
 		rule = "AICR's rule: the criteria and selected profile"
 	}
-	sc := scrub.New()
 	if !schema.ValidRecipeName(name) {
-		return "", "", fmt.Errorf("recipe name %q: want lowercase letters, digits, '.', '_' and '-' (set --recipe-name)", sc.String(name))
+		return "", "", fmt.Errorf("recipe name %q: want lowercase letters, digits, '.', '_' and '-' (set --recipe-name)", scrub.New(opts...).String(name))
 	}
-	// The name is the subject name: published as is, never redacted. One the
-	// scrubber would change is refused, without printing it (the log may be
-	// public).
-	if sc.String(name) != name {
-		return "", "", fmt.Errorf("recipe name holds what looks like private data (%s): it is published as the subject name and cannot be redacted; set --recipe-name to another name", strings.Join(sc.Applied(), ", "))
+	if err := checkPublicName(name, opts); err != nil {
+		return "", "", err
 	}
 	return name, rule, nil
+}
+
+// checkPublicName refuses a recipe name the scrubber configured with opts
+// would change. The name is the subject name, the tag and the pointer path:
+// published as is, never redacted. It is refused without printing it (the
+// log may be public).
+func checkPublicName(name string, opts []scrub.Option) error {
+	sc := scrub.New(opts...)
+	if sc.String(name) != name {
+		return fmt.Errorf("recipe name holds what looks like private data (%s): it is published as the subject name and cannot be redacted; set --recipe-name to another name", strings.Join(sc.Applied(), ", "))
+	}
+	return nil
+}
+
+// pushScrubRules returns the ids of the scrubber's rules that would change
+// the --push reference (registry and repository), sorted; nil without
+// --push or for a loopback registry (a local test registry).
+func pushScrubRules(push string, opts []scrub.Option) []string {
+	repo, err := oci.ParseRepository(push)
+	if push == "" || err != nil || oci.LoopbackRegistry(repo.Registry) {
+		return nil
+	}
+	sc := scrub.New(opts...)
+	sc.String(strings.TrimPrefix(push, oci.Scheme))
+	return sc.Applied()
+}
+
+// scrubOptions configures the one scrubber of everything emit publishes:
+// the cluster's domains and --private-domain (clusterDomains) and the node
+// names of the raw snapshot (nil before the cluster is read).
+func scrubOptions(o *Options, raw *fingerprint.Snapshot) []scrub.Option {
+	return []scrub.Option{
+		scrub.WithPrivateDomains(clusterDomains(o, raw)...),
+		scrub.WithNodeNames(snapshot.NodeNames(raw)...),
+	}
 }
 
 // recipeScrubRules returns the ids of the scrubber's rules that would change
 // a scalar (key or value) of the canonical recipe, sorted; nil when none.
 // Public URLs (chart repositories) are expected in a recipe and not counted.
-func recipeScrubRules(root *yaml.Node) []string {
-	sc := scrub.NewPublicURLs()
+func recipeScrubRules(root *yaml.Node, opts []scrub.Option) []string {
+	sc := scrub.NewPublicURLs(opts...)
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
 		if n == nil {

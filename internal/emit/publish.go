@@ -2,10 +2,14 @@ package emit
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
@@ -150,7 +154,11 @@ func pointerSigner(att []byte) (*pointer.Signer, error) {
 
 // writePointer writes the pointer file at its place in AICR's repository
 // layout (pointer.File.Path) under dir, creating the folders, and returns
-// the path written.
+// the path written. dir is a checkout anyone can fill through a PR, so
+// nothing under it is trusted: every folder on the way is created or must
+// be a real folder, never a symlink (refused), and the file is written
+// through an os.Root of dir (a new file, renamed over the pointer path),
+// so nothing is written outside dir.
 func writePointer(dir string, ptr *pointer.File) (string, error) {
 	b, err := ptr.Marshal()
 	if err != nil {
@@ -163,12 +171,46 @@ func writePointer(dir string, ptr *pointer.File) (string, error) {
 	if _, err := ptr.CheckPath(rel); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
 		return "", fmt.Errorf("--pointer-dir: %w", err)
 	}
-	if err := writeAtomically("--pointer-dir", path, 0o644, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
-		return "", err
+	defer root.Close()
+	parts := strings.Split(rel, "/")
+	for i := 1; i < len(parts); i++ {
+		folder := path.Join(parts[:i]...)
+		fi, err := root.Lstat(folder)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if err := root.Mkdir(folder, 0o755); err != nil {
+				return "", fmt.Errorf("--pointer-dir: %w", err)
+			}
+		case err != nil:
+			return "", fmt.Errorf("--pointer-dir: %w", err)
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return "", fmt.Errorf("--pointer-dir: %s is a symlink: the pointer is written only through real folders", folder)
+		case !fi.IsDir():
+			return "", fmt.Errorf("--pointer-dir: %s is not a folder", folder)
+		}
+	}
+	tmp := path.Join(path.Dir(rel), "."+path.Base(rel)+"."+strconv.FormatInt(time.Now().UnixNano(), 36)+".tmp")
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("--pointer-dir: %w", err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = root.Rename(tmp, rel)
+	}
+	if err != nil {
+		_ = root.Remove(tmp)
+		return "", fmt.Errorf("--pointer-dir: %w", err)
 	}
 	return rel, nil
 }

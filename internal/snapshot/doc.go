@@ -38,8 +38,10 @@
 // NodeTopology.nodes is the sensitive part: node names, provider IDs, IP
 // addresses and per-node labels; the label and taint subtypes name nodes too.
 // Redact with policy "minimal" removes NodeTopology.nodes, replaces the node
-// names of the kept label and taint entries by ordinals (#1, #2, …), and drops
-// everything else outside a fixed allow-list; policy "full" keeps everything.
+// names of the kept label and taint entries by ordinals (#1, #2, …) and any
+// value not allow-listed by a placeholder, scrubs node names wherever they
+// appear, and drops everything else outside a fixed allow-list; policy
+// "full" keeps everything.
 // The fingerprint (fingerprint.ComputeFromSnapshot) reads only allow-listed
 // readings, so it is the same before and after minimal redaction.
 //

@@ -37,6 +37,8 @@ const (
 	// RuleAWSAccount: a bare 12-digit AWS account id standing as a whole
 	// token in a string that holds more than the number.
 	RuleAWSAccount = "scrub:aws-account"
+	// RuleNode: a node name of the cluster (WithNodeNames), as a whole token.
+	RuleNode = "scrub:node"
 )
 
 // Placeholder is the text that replaces a value scrubbed under rule.
@@ -66,6 +68,9 @@ type pattern struct {
 	// group, when set, is the submatch replaced (the rest of the match is
 	// context: the characters around a host).
 	group int
+	// find, when set, replaces re: it returns the first match in s at or
+	// after from.
+	find func(s string, from int) (start, end int, ok bool)
 }
 
 // Scrubber scrubs strings and remembers which rules replaced something. The
@@ -110,6 +115,79 @@ func WithPrivateDomains(domains ...string) Option {
 		}
 		sc.patterns = append(sc.patterns[:at], append([]pattern{p}, sc.patterns[at:]...)...)
 	}
+}
+
+// MinNodeName is the length under which WithNodeNames ignores a name (a
+// one- or two-letter name would match too much and says little).
+const MinNodeName = 3
+
+// WithNodeNames makes the Scrubber replace the cluster's node names, rule
+// node: each name, and for a dotted name also its first label when that
+// holds a digit or '-' ("gpu-7" of "gpu-7.lab.example"), wherever it stands
+// as a whole token, case-insensitively: not glued to a letter or digit on
+// either side ('-', '.', '_' and other punctuation separate), so
+// "H100-on-dgx-prod-07" loses the node "dgx-prod-07". Names shorter than
+// MinNodeName, and names that are IP addresses (rule ip), are ignored.
+// Matching is by set look-up, not one expression, so a cluster of any size
+// costs the same per byte scrubbed.
+func WithNodeNames(names ...string) Option {
+	return func(sc *Scrubber) {
+		set := map[string]bool{}
+		maxLen := 0
+		add := func(n string) {
+			// An address is the IP rule's (scrub:ip).
+			if _, err := netip.ParseAddr(n); err == nil {
+				return
+			}
+			if len(n) >= MinNodeName {
+				set[n] = true
+				maxLen = max(maxLen, len(n))
+			}
+		}
+		for _, n := range names {
+			n = strings.Trim(strings.ToLower(strings.TrimSpace(n)), ".")
+			add(n)
+			if first, _, dotted := strings.Cut(n, "."); dotted && strings.ContainsAny(first, "0123456789-") {
+				add(first)
+			}
+		}
+		if len(set) == 0 {
+			return
+		}
+		p := pattern{rule: RuleNode, find: func(s string, from int) (int, int, bool) { return findToken(s, from, set, maxLen) }}
+		at := len(sc.patterns)
+		for i, q := range sc.patterns {
+			if q.rule == RuleHost {
+				at = i
+				break
+			}
+		}
+		sc.patterns = append(sc.patterns[:at], append([]pattern{p}, sc.patterns[at:]...)...)
+	}
+}
+
+// findToken returns the first and longest whole token of s, at or after
+// from, whose lower case is in set: it starts and ends at a letter or digit
+// with no letter or digit just outside.
+func findToken(s string, from int, set map[string]bool, maxLen int) (int, int, bool) {
+	for i := from; i < len(s); i++ {
+		if !isAlnum(s[i]) || i > 0 && isAlnum(s[i-1]) {
+			continue
+		}
+		for j := min(len(s), i+maxLen); j > i; j-- {
+			if !isAlnum(s[j-1]) || j < len(s) && isAlnum(s[j]) {
+				continue
+			}
+			if set[strings.ToLower(s[i:j])] {
+				return i, j, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // New returns a Scrubber with the rules in their fixed order: the more
@@ -209,6 +287,9 @@ func (sc *Scrubber) String(s string) string {
 
 // apply replaces the matches of one pattern in s; ok says it replaced any.
 func (sc *Scrubber) apply(p pattern, s string) (string, bool) {
+	if p.find != nil {
+		return sc.applyFind(p, s)
+	}
 	view := s
 	if p.underscoreSep {
 		view = strings.ReplaceAll(s, "_", " ") // same length, same indices
@@ -259,6 +340,27 @@ func (sc *Scrubber) apply(p pattern, s string) (string, bool) {
 	if !any {
 		return s, false
 	}
+	b.WriteString(s[last:])
+	return b.String(), true
+}
+
+// applyFind replaces the matches of a pattern with a find function.
+func (sc *Scrubber) applyFind(p pattern, s string) (string, bool) {
+	var b strings.Builder
+	last := 0
+	for {
+		start, end, ok := p.find(s, last)
+		if !ok {
+			break
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(Placeholder(p.rule))
+		last = end
+	}
+	if last == 0 {
+		return s, false
+	}
+	sc.applied[p.rule] = true
 	b.WriteString(s[last:])
 	return b.String(), true
 }
