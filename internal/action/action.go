@@ -474,20 +474,26 @@ func (r *Runner) verifyItem(ctx context.Context, head *headTree, plan *diff.Plan
 		row.Detail = "the bundle names no recipe"
 	}
 	if prRecipe != nil {
-		m, err := r.crossCheck(ctx, plan, it, prRecipe, res.CanonicalRecipe)
-		if err != nil {
-			// A failed read is not the PR's doing: could not decide.
-			row.Match = &comment.RecipeMatch{Kind: "error", Summary: err.Error()}
-			row.Verdict = row.Verdict.Worse(verify.VerdictError)
-			row.Detail = fmt.Sprintf("could not decide the recipe ↔ bundle check (retrying may help): %v", err)
-			return row
-		}
-		row.Match = m
-		if m != nil && !m.Match {
-			row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
-		}
+		r.applyCrossCheck(ctx, plan, it, prRecipe, res, &row)
 	}
 	return row
+}
+
+// applyCrossCheck compares the PR's recipe with the evidence's (bundle or
+// pointer) and folds the outcome into row: a mismatch is invalid, a failed
+// read (not the PR's doing) could not be decided.
+func (r *Runner) applyCrossCheck(ctx context.Context, plan *diff.Plan, it diff.Item, prRecipe []byte, res *verify.Result, row *comment.Row) {
+	m, err := r.crossCheck(ctx, plan, it, prRecipe, res.CanonicalRecipe)
+	if err != nil {
+		row.Match = &comment.RecipeMatch{Kind: "error", Summary: err.Error()}
+		row.Verdict = row.Verdict.Worse(verify.VerdictError)
+		row.Detail = fmt.Sprintf("could not decide the recipe ↔ bundle check (retrying may help): %v", err)
+		return
+	}
+	row.Match = m
+	if m != nil && !m.Match {
+		row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
+	}
 }
 
 // crossCheck compares the PR's recipe with the bundle's. The error is an

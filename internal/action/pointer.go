@@ -60,17 +60,7 @@ func (r *Runner) verifyPointer(ctx context.Context, head *headTree, plan *diff.P
 	res := out.Result
 	row.Result = res
 	if prRecipe != nil && res.Verdict != verify.VerdictError {
-		m, err := r.crossCheck(ctx, plan, it, prRecipe, res.CanonicalRecipe)
-		if err != nil {
-			row.Match = &comment.RecipeMatch{Kind: "error", Summary: err.Error()}
-			row.Verdict = row.Verdict.Worse(verify.VerdictError)
-			row.Detail = fmt.Sprintf("could not decide the recipe ↔ bundle check (retrying may help): %v", err)
-			return row
-		}
-		row.Match = m
-		if m != nil && !m.Match {
-			row.Verdict = row.Verdict.Worse(verify.VerdictInvalid)
-		}
+		r.applyCrossCheck(ctx, plan, it, prRecipe, res, &row)
 	}
 	return row
 }

@@ -24,15 +24,9 @@ const DefaultMaxPointerPulls = 500
 // freshness is recomputed.
 func (s *sweeper) pointerItem(ctx context.Context, it diff.Item, planMu *sync.Mutex) Recipe {
 	row := Recipe{Name: it.RecipeName, RecipePath: it.RecipePath, PointerPath: it.PointerPath, Outcome: comment.OutcomeVerified}
-	var recipeBytes []byte
-	if it.RecipePath != "" {
-		b, err := s.co.Read(ctx, it.RecipePath)
-		if err != nil {
-			row.Outcome, row.Verdict, row.Detail = comment.OutcomeUnreadable, verify.VerdictError, fmt.Sprintf("could not read the recipe: %v", err)
-			return row
-		}
-		recipeBytes = b
-		row.RecipeDigest = schema.SHA256Prefixed(b)
+	recipeBytes, ok := s.readRecipe(ctx, it, &row)
+	if !ok {
+		return row
 	}
 	b, err := s.co.readLimit(ctx, it.PointerPath, pointer.MaxBytes)
 	if err != nil {

@@ -197,15 +197,9 @@ func (s *sweeper) item(ctx context.Context, it diff.Item, planMu *sync.Mutex) Re
 		return s.pointerItem(ctx, it, planMu)
 	}
 	row := Recipe{Name: it.RecipeName, RecipePath: it.RecipePath, BundlePath: it.BundlePath, Outcome: comment.OutcomeVerified}
-	var recipeBytes []byte
-	if it.RecipePath != "" {
-		b, err := s.co.Read(ctx, it.RecipePath)
-		if err != nil {
-			row.Outcome, row.Verdict, row.Detail = comment.OutcomeUnreadable, verify.VerdictError, fmt.Sprintf("could not read the recipe: %v", err)
-			return row
-		}
-		recipeBytes = b
-		row.RecipeDigest = schema.SHA256Prefixed(b)
+	recipeBytes, ok := s.readRecipe(ctx, it, &row)
+	if !ok {
+		return row
 	}
 	v, err := s.verifyBundle(ctx, it.BundlePath, &row, false)
 	if err == nil && v.cached && !v.reusableCrossCheck(row.RecipeDigest) {
@@ -527,4 +521,19 @@ func cacheDir(cfg Config) string {
 		return ""
 	}
 	return cfg.CacheDir
+}
+
+// readRecipe reads the item's recipe (nil when it has none) and records its
+// digest in row; a failed read makes row undecided and returns false.
+func (s *sweeper) readRecipe(ctx context.Context, it diff.Item, row *Recipe) ([]byte, bool) {
+	if it.RecipePath == "" {
+		return nil, true
+	}
+	b, err := s.co.Read(ctx, it.RecipePath)
+	if err != nil {
+		row.Outcome, row.Verdict, row.Detail = comment.OutcomeUnreadable, verify.VerdictError, fmt.Sprintf("could not read the recipe: %v", err)
+		return nil, false
+	}
+	row.RecipeDigest = schema.SHA256Prefixed(b)
+	return b, true
 }
