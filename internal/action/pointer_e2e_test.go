@@ -462,6 +462,9 @@ func emitLabPointer(t *testing.T) labPointer {
 		write("ctrf/"+phase+".json", read(filepath.Join(ctrf, phase+".json")))
 	}
 	repoDir := filepath.Join(dir, "repo")
+	if err := os.Mkdir(repoDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	args := []string{
 		"--recipe", testutil.SharedTestdata(t, "aicr-upstream-bundles/inputs/recipe-"+aicrRecipe+".yaml"),
 		"--snapshot", testutil.SharedTestdata(t, "aicr-upstream-bundles/inputs/snapshot-eks-h100.yaml"),

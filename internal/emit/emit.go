@@ -268,6 +268,11 @@ func Run(ctx context.Context, o *Options, env Env) error {
 		if err := checkAICRIdentity(canon, name, p); err != nil {
 			return err
 		}
+		// The pointer is written last, after the push: a wrong folder
+		// fails now, before anything leaves the machine.
+		if fi, err := os.Stat(o.PointerDir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--pointer-dir %s: not a folder (the recipes repository checkout the pointer file is written under)", o.PointerDir)
+		}
 	}
 	declared, err := schema.DeclaredPhases(canon.Root)
 	if err != nil {

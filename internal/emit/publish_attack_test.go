@@ -518,3 +518,21 @@ func TestPublishAttackSignedWhatWasPushed(t *testing.T) {
 		}
 	}
 }
+
+// A --pointer-dir that is not a folder fails before anything is pushed
+// (the pointer is written last): nothing reaches the registry.
+func TestPublishPointerDirMissingFailsBeforePush(t *testing.T) {
+	reg := newRecordingRegistry(t)
+	in := copyInputs(t, h100Example)
+	missing := filepath.Join(t.TempDir(), "no-such-repo")
+	args := append(in.args(outPath(t)), "--push", oci.Scheme+reg.host()+"/evidence", "--plain-http", "--pointer-dir", missing)
+	res := runEmit(t, args, emit.Env{})
+	if res.err == nil || !strings.Contains(res.err.Error(), "--pointer-dir") {
+		t.Fatalf("emit with a missing --pointer-dir: %v\n%s", res.err, res.stderr)
+	}
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if n := len(reg.blobs) + len(reg.manifests); n != 0 {
+		t.Errorf("%d blobs and manifests reached the registry before the error", n)
+	}
+}
