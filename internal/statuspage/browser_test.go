@@ -12,9 +12,11 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/aicr/verify-evidence/internal/comment"
 	"github.com/aicr/verify-evidence/internal/statuspage"
 	"github.com/aicr/verify-evidence/internal/sweep"
 	"github.com/aicr/verify-evidence/internal/sweep/sweeptest"
+	"github.com/aicr/verify-evidence/internal/verify"
 )
 
 func needChromium(t *testing.T) {
@@ -235,4 +237,41 @@ func TestStatusPageInChromium(t *testing.T) {
 		t.Errorf("screenshot: %v", err)
 	}
 	t.Logf("screenshot of the status page: %s (page %s)", png, page)
+}
+
+// A recipe with several rows (a bundle and pointer files) shows every row
+// in its detail view, each under its own file, not only the first.
+func TestStatusPageDetailShowsEveryRow(t *testing.T) {
+	needChromium(t)
+	const name = "h100-eks-ubuntu-training"
+	rep := sweep.Report{ReportVersion: sweep.ReportVersion, GeneratedAt: time.Now().UTC(), Recipes: []sweep.Recipe{
+		{Name: name, BundlePath: "recipes/evidence/" + name + "/evidence-bundle.tar.gz", Outcome: comment.OutcomeVerified, Verdict: verify.VerdictPassed, Detail: "bundle row"},
+		{Name: name, PointerPath: "recipes/evidence/" + name + "/0123456789abcdef0123456789abcdef/sha256-aa.yaml", Outcome: comment.OutcomeVerified, Verdict: verify.VerdictInvalid, Detail: "pointer row"},
+		{Name: "other", Outcome: comment.OutcomeMissing, Verdict: verify.VerdictPassed},
+	}}
+	dir := t.TempDir()
+	if err := statuspage.WriteDir(dir, &rep); err != nil {
+		t.Fatal(err)
+	}
+	page := "file://" + filepath.Join(dir, statuspage.PageFile)
+	d := parseDOM(t, chromium(t, "--dump-dom", page+"#r="+name))
+	det := d.id("detail")
+	if det == nil || hasAttr(det, "hidden") {
+		t.Fatal("the detail view is not shown")
+	}
+	n := 0
+	for _, sec := range d.tag("section") {
+		if attr(sec, "class") == "row-detail" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d row sections in the detail view, want 2 (the bundle and the pointer)", n)
+	}
+	dt := text(det)
+	for _, want := range []string{rep.Recipes[0].BundlePath, "passed: bundle row", rep.Recipes[1].PointerPath, "invalid: pointer row"} {
+		if !strings.Contains(dt, want) {
+			t.Errorf("detail view lacks %q:\n%s", want, dt)
+		}
+	}
 }

@@ -81,15 +81,26 @@
     document.getElementById("shown").textContent = rows.length + " of " + recipes.length + " shown";
   }
 
+  // detail shows every row of the recipe in the URL (a bundle and each
+  // pointer file of one recipe are rows of their own).
   function detail() {
     const box = document.getElementById("detail");
     box.replaceChildren();
     const name = params().get("r");
-    const r = recipes.find((x) => x.name === name);
-    if (!r) { box.hidden = true; return; }
+    const rows = recipes.filter((x) => x.name === name);
+    if (!rows.length) { box.hidden = true; return; }
     box.hidden = false;
-    box.appendChild(el("h2", r.name));
-    box.appendChild(el("p", word(r) + ": " + r.detail, "badge v-" + word(r).replace(" ", "-")));
+    box.appendChild(el("h2", name));
+    for (const r of rows) rowDetail(box, r, rows.length > 1);
+    const close = el("button", "Close", "link");
+    close.addEventListener("click", () => { setParam("r", ""); detail(); });
+    box.appendChild(close);
+  }
+
+  function rowDetail(box, r, titled) {
+    const sec = el("section", undefined, "row-detail");
+    if (titled) sec.appendChild(el("h3", r.pointerPath || r.bundlePath || r.recipePath || r.name));
+    sec.appendChild(el("p", word(r) + ": " + r.detail, "badge v-" + word(r).replace(" ", "-")));
     const dl = el("dl");
     const add = (k, v) => { if (v === undefined || v === null || v === "") return; dl.appendChild(el("dt", k)); dl.appendChild(el("dd", v)); };
     add("Recipe", r.recipePath);
@@ -108,16 +119,16 @@
     if (r.match) add("Recipe ↔ bundle", r.match.summary);
     for (const c of r.coverage || []) add("Coverage " + c.phase, (c.covered || []).length + " of " + (c.declared || []).length + " declared checks" + ((c.missing || []).length ? "; missing: " + c.missing.join(", ") : ""));
     if (r.cached) add("Cache", "verification cached; freshness recomputed");
-    box.appendChild(dl);
+    sec.appendChild(dl);
     if (r.fingerprint) {
-      box.appendChild(el("h3", "Fingerprint and criteria"));
-      box.appendChild(el("p", r.fingerprint.detail));
+      sec.appendChild(el("h4", "Fingerprint and criteria"));
+      sec.appendChild(el("p", r.fingerprint.detail));
       const ul = el("ul");
       for (const row of r.fingerprint.rows || []) ul.appendChild(el("li", row.key + ": " + row.value));
-      box.appendChild(ul);
+      sec.appendChild(ul);
     }
     if ((r.checks || []).length) {
-      box.appendChild(el("h3", "Checks"));
+      sec.appendChild(el("h4", "Checks"));
       const t = el("table");
       for (const c of r.checks) {
         const tr = el("tr");
@@ -126,11 +137,9 @@
         tr.appendChild(el("td", c.detail));
         t.appendChild(tr);
       }
-      box.appendChild(t);
+      sec.appendChild(t);
     }
-    const close = el("button", "Close", "link");
-    close.addEventListener("click", () => { setParam("r", ""); detail(); });
-    box.appendChild(close);
+    box.appendChild(sec);
   }
   window.addEventListener("hashchange", detail);
   render();
