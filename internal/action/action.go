@@ -570,28 +570,19 @@ func (r *Runner) resolvedCheck(it diff.Item, bundleRecipe *schema.CanonicalRecip
 // resolveOrphans reads the recipe name inside bundles whose folder names no
 // recipe, so the plan can verify them against that recipe.
 func (r *Runner) resolveOrphans(ctx context.Context, head *headTree, plan *diff.Plan) {
-	var waiting []string
-	for _, o := range plan.Orphans {
-		if o.NeedsBundleName {
-			waiting = append(waiting, o.BundlePath)
-		}
-	}
-	for _, bp := range waiting {
+	_, errs := plan.ResolveOrphans(func(bp string) string {
 		b, err := head.read(ctx, bp, MaxBundleBytes)
 		if err != nil {
-			continue
+			return ""
 		}
 		c, err := readArchive(ctx, b)
 		if err != nil {
-			continue
+			return ""
 		}
-		name := verify.ClaimedRecipeName(c)
-		if name == "" {
-			continue
-		}
-		if err := plan.Resolve(bp, name); err != nil {
-			r.Log("%v", err)
-		}
+		return verify.ClaimedRecipeName(c)
+	})
+	for _, err := range errs {
+		r.Log("%v", err)
 	}
 }
 

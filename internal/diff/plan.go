@@ -1461,6 +1461,36 @@ func (p *Plan) CheckBundleRecipe(it Item, bundleRecipe string) error {
 	return nil
 }
 
+// ResolveOrphans routes every bundle waiting for its recipe name
+// (NeedsBundleName) by the name claimedName reads inside it ("" when it
+// names none or cannot be read: it stays an orphan) through [Plan.Resolve].
+// It returns the recipes bundles were routed to, and the errors of those
+// that could not be (a name two recipe files define).
+func (p *Plan) ResolveOrphans(claimedName func(bundlePath string) string) (routed []string, errs []error) {
+	var waiting []string
+	for _, o := range p.Orphans {
+		if o.NeedsBundleName {
+			waiting = append(waiting, o.BundlePath)
+		}
+	}
+	for _, bp := range waiting {
+		name := claimedName(bp)
+		if name == "" {
+			continue
+		}
+		if err := p.Resolve(bp, name); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, it := range p.Items {
+			if it.BundlePath == bp {
+				routed = append(routed, it.RecipeName)
+			}
+		}
+	}
+	return routed, errs
+}
+
 // Resolve settles an orphan bundle marked NeedsBundleName, whose directory
 // names no recipe, once the caller has read the recipe name inside the
 // bundle (the Statement's predicate.recipe.name). When a recipe of that name

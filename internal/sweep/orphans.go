@@ -21,28 +21,12 @@ type orphanReader struct {
 }
 
 func (o *orphanReader) resolve(ctx context.Context, plan *diff.Plan) {
-	var waiting []string
-	for _, it := range plan.Orphans {
-		if it.NeedsBundleName {
-			waiting = append(waiting, it.BundlePath)
+	routed, _ := plan.ResolveOrphans(func(bp string) string { return o.claimedName(ctx, bp) })
+	for _, name := range routed {
+		if o.resolved == nil {
+			o.resolved = map[string]bool{}
 		}
-	}
-	for _, bp := range waiting {
-		name := o.claimedName(ctx, bp)
-		if name == "" {
-			continue // unreadable or nameless: stays an orphan (invalid)
-		}
-		if err := plan.Resolve(bp, name); err != nil {
-			continue // a name two recipe files define: stays an orphan
-		}
-		for _, it := range plan.Items {
-			if it.BundlePath == bp {
-				if o.resolved == nil {
-					o.resolved = map[string]bool{}
-				}
-				o.resolved[it.RecipeName] = true
-			}
-		}
+		o.resolved[name] = true
 	}
 }
 
