@@ -231,7 +231,7 @@ func signerOwner(s *verify.SignatureInfo) string {
 		id = s.SourceRepository
 	}
 	if u, err := url.Parse(id); err == nil && u.Scheme == "https" && u.Host != "" {
-		owner, _, _ := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
+		owner, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/") // decoded: %61cme is acme
 		if owner != "" {
 			return strings.ToLower(s.Issuer + "\n" + u.Host + "/" + owner)
 		}

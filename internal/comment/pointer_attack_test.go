@@ -124,3 +124,15 @@ func TestPointerAttackCorroborationSameEvidenceRepushed(t *testing.T) {
 		t.Errorf("two accounts with distinct evidence: corroboration %+v, want 2 signers", r.Corroboration)
 	}
 }
+
+// An owner spelled with percent-escapes or another case is the same
+// account: a second reader (a browser, GitHub) decodes and folds it.
+func TestPointerAttackCorroborationOwnerSpelling(t *testing.T) {
+	a := pointerRow("r", "https://github.com/acme/lab/.github/workflows/a.yml@refs/heads/main", verify.VerdictPassed)
+	b := pointerRow("r", "https://github.com/%41CME/other/.github/workflows/b.yml@refs/heads/main", verify.VerdictPassed)
+	r := &comment.Report{Rows: []comment.Row{a, b}}
+	r.Tally()
+	if len(r.Corroboration) != 0 {
+		t.Errorf("one account spelled two ways counted as %+v independent signers", r.Corroboration)
+	}
+}

@@ -131,17 +131,16 @@ func CheckRecipeName(plan *diff.Plan, it diff.Item, res *verify.Result, verdict 
 
 // LoopbackRegistry reports whether h is host:port of a registry on the
 // loopback interface (a test registry), the only kind spoken to over plain
-// HTTP: anywhere else plain HTTP would carry registry credentials in the clear.
+// HTTP: anywhere else plain HTTP would carry registry credentials in the
+// clear. The port is required here (a listed registry is one server); which
+// hosts are loopback is oci.LoopbackRegistry's rule, the one the pull's
+// redirect guard applies too.
 func LoopbackRegistry(h string) bool {
-	host, port, err := net.SplitHostPort(h)
+	_, port, err := net.SplitHostPort(h)
 	if err != nil || port == "" || strings.Trim(port, "0123456789") != "" {
 		return false
 	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return oci.LoopbackRegistry(h)
 }
 
 // PlainHTTPList is a Registry.PlainHTTP that allows the registries listed.
